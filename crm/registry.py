@@ -1,0 +1,49 @@
+"""Registries through which upper apps plug into the floor without ``crm`` importing them.
+
+The morning reminder email has a section per source (overdue leads, overdue project tasks …).
+Each app registers its source in ``AppConfig.ready()``::
+
+    from crm.registry import reminder_sources, ReminderSource
+    reminder_sources.register(ReminderSource(key="leads", title=_("逾期线索"), collect=...))
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One overdue thing a person must act on, as the reminder engine sees it."""
+
+    source: str  # the ReminderSource key
+    object_id: int
+    recipient_id: int  # the user responsible (the lead's owner, the task's assignee)
+    task_force_id: int | None  # whose leader gets it in their digest
+    title: str  # e.g. the company or task name
+    url: str  # path of the object's page (the engine makes it absolute with SITE_URL)
+    days_overdue: int
+    details: dict[str, str] = field(default_factory=dict)  # label → value lines for the email
+
+
+@dataclass(frozen=True)
+class ReminderSource:
+    """A section of the reminder email: ``collect(today)`` returns every overdue item."""
+
+    key: str
+    title: str
+    collect: Callable[[datetime.date], Iterable[ReminderItem]]
+
+
+class ReminderRegistry:
+    def __init__(self) -> None:
+        self._sources: dict[str, ReminderSource] = {}
+
+    def register(self, source: ReminderSource) -> None:
+        self._sources[source.key] = source
+
+    def __iter__(self):
+        return iter(self._sources.values())
+
+
+reminder_sources = ReminderRegistry()

@@ -1,0 +1,336 @@
+"""Leads (线索), their pipeline moves and their follow-ups."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
+from crm.visibility import scope_q
+
+
+class LeadQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> "LeadQuerySet":
+        """The leads ``user`` may see (see ``crm.visibility``)."""
+        return self.filter(scope_q(user))
+
+    def overdue(self, today: datetime.date) -> "LeadQuerySet":
+        """Active leads whose follow-up is overdue on ``today`` (see ``overdue_q``)."""
+        return self.filter(overdue_q(today))
+
+
+class Lead(models.Model):
+    """An enterprise that might invest, followed through the pipeline.
+
+    Stages and the allowed moves (``TRANSITIONS``, checked by ``leads.pipeline``)::
+
+        collect 搜集 → screen 筛选 → dock 对接 → serve 服务
+        any active stage → dropped 搁置/放弃;  dropped → collect (reopen)
+        a move back one stage (screen → collect, dock → screen, serve → dock) needs a reason
+
+    ``last_activity_on`` is the later of the last follow-up and the day the lead entered its
+    stage; with ``next_follow_up_on`` it decides whether the lead is overdue.
+    ``version`` grows with every change, so a stale form or API call is told of the conflict.
+    """
+
+    class Stage(models.TextChoices):
+        COLLECT = "collect", _("搜集")
+        SCREEN = "screen", _("筛选")
+        DOCK = "dock", _("对接")
+        SERVE = "serve", _("服务")
+        DROPPED = "dropped", _("搁置")
+
+    class Rating(models.TextChoices):
+        A = "A", _("A 级（优先）")
+        B = "B", _("B 级（跟进）")
+        C = "C", _("C 级（观察）")
+
+    class ChainRole(models.TextChoices):
+        EXTEND = "extend", _("延链")
+        FILL = "fill", _("补链")
+        STRENGTHEN = "strengthen", _("强链")
+
+    class ReferrerKind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("企业")
+        TOWNSMAN = "townsman", _("老乡")
+        CHAMBER = "chamber", _("商会")
+        AGENT = "agent", _("中介机构")
+        OFFICIAL = "official", _("部门/干部")
+        OTHER = "other", _("其他")
+
+    ACTIVE_STAGES = (Stage.COLLECT, Stage.SCREEN, Stage.DOCK, Stage.SERVE)
+    FORWARD = {Stage.COLLECT: Stage.SCREEN, Stage.SCREEN: Stage.DOCK, Stage.DOCK: Stage.SERVE}
+    BACKWARD = {Stage.SCREEN: Stage.COLLECT, Stage.DOCK: Stage.SCREEN, Stage.SERVE: Stage.DOCK}
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Stage.COLLECT: frozenset({Stage.SCREEN, Stage.DROPPED}),
+        Stage.SCREEN: frozenset({Stage.DOCK, Stage.COLLECT, Stage.DROPPED}),
+        Stage.DOCK: frozenset({Stage.SERVE, Stage.SCREEN, Stage.DROPPED}),
+        Stage.SERVE: frozenset({Stage.DOCK, Stage.DROPPED}),
+        Stage.DROPPED: frozenset({Stage.COLLECT}),
+    }
+
+    company_name = models.CharField(_("企业名称"), max_length=200)
+    company_key = models.CharField(
+        _("名称比对键"), max_length=200, db_index=True, editable=False
+    )
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    industry = models.ForeignKey(
+        Industry, on_delete=models.PROTECT, related_name="leads", verbose_name=_("产业")
+    )
+    chain_link = models.ForeignKey(
+        ChainLink,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("产业链环节"),
+    )
+    chain_role = models.CharField(
+        _("链上作用"), max_length=12, choices=ChainRole.choices, blank=True
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="leads", verbose_name=_("招商渠道")
+    )
+    referrer_name = models.CharField(_("引荐人/机构"), max_length=100, blank=True)
+    referrer_kind = models.CharField(
+        _("引荐方类型"), max_length=12, choices=ReferrerKind.choices, blank=True
+    )
+    referrer_contact = models.CharField(_("引荐方联系方式"), max_length=100, blank=True)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("来源地区"),
+    )
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    planned_investment = models.DecimalField(
+        _("计划投资（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    intent = models.TextField(_("投资意向"), blank=True)
+    rating = models.CharField(_("评级"), max_length=1, choices=Rating.choices, blank=True)
+    due_diligence_note = models.TextField(_("核实情况"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_leads",
+        verbose_name=_("负责人"),
+    )
+    task_force = models.ForeignKey(
+        TaskForce,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("专班"),
+    )
+    stage = models.CharField(
+        _("阶段"), max_length=10, choices=Stage.choices, default=Stage.COLLECT
+    )
+    stage_entered_at = models.DateTimeField(_("进入本阶段时间"))
+    next_follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    last_follow_up_on = models.DateField(_("最近跟进日期"), null=True, blank=True)
+    last_activity_on = models.DateField(_("最近动态日期"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("最后修改人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("线索")
+        verbose_name_plural = _("线索")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="%(app_label)s_%(class)s_credit_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=["collect", "screen", "dock", "serve", "dropped"]),
+                name="%(app_label)s_%(class)s_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__in=["", "A", "B", "C"]),
+                name="%(app_label)s_%(class)s_rating_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(chain_role__in=["", "extend", "fill", "strengthen"]),
+                name="%(app_label)s_%(class)s_chain_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_investment__isnull=True) | Q(planned_investment__gte=0),
+                name="%(app_label)s_%(class)s_planned_investment_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "next_follow_up_on"]),
+            models.Index(fields=["stage", "last_activity_on"]),
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["task_force", "stage"]),
+            models.Index(fields=["-updated_at", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.stage in self.ACTIVE_STAGES
+
+    def follow_up_due_on(self) -> datetime.date | None:
+        """The day the lead's next follow-up falls due: the planned date or the stage's limit."""
+        if not self.is_active:
+            return None
+        stale_on = self.last_activity_on + datetime.timedelta(
+            days=settings.LEAD_STALE_DAYS[self.stage]
+        )
+        if self.next_follow_up_on and self.next_follow_up_on < stale_on:
+            return self.next_follow_up_on
+        return stale_on
+
+    def days_overdue(self, today: datetime.date) -> int:
+        """How many days past due the follow-up is on ``today`` (0 when not overdue)."""
+        due = self.follow_up_due_on()
+        if due is None or due >= today:
+            return 0
+        return (today - due).days
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.days_overdue(today) > 0
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """The one definition of an overdue lead, as a database filter.
+
+    An active lead is overdue when its planned next follow-up date has passed, or when it has
+    had no follow-up (nor a stage move) for longer than its stage allows
+    (``settings.LEAD_STALE_DAYS``). Reminders, the work page and the list's filter all use it.
+    """
+    stale = Q()
+    for stage, days in settings.LEAD_STALE_DAYS.items():
+        stale |= Q(stage=stage, last_activity_on__lt=today - datetime.timedelta(days=days))
+    return Q(stage__in=Lead.ACTIVE_STAGES) & (Q(next_follow_up_on__lt=today) | stale)
+
+
+class LeadTransition(models.Model):
+    """One recorded pipeline move of a lead: from, to, who, when and why."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("线索")
+    )
+    from_stage = models.CharField(_("原阶段"), max_length=10, choices=Lead.Stage.choices)
+    to_stage = models.CharField(_("新阶段"), max_length=10, choices=Lead.Stage.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    reason = models.TextField(_("原因/说明"), blank=True)
+    moved_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("阶段变更")
+        verbose_name_plural = _("阶段变更")
+        ordering = ["-moved_at", "-id"]
+        indexes = [models.Index(fields=["lead", "moved_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_stage=models.F("to_stage")),
+                name="%(app_label)s_%(class)s_moves",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class FollowUp(models.Model):
+    """A 跟进记录: a call, visit, site inspection or meeting with the enterprise."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("电话")
+        VISIT = "visit", _("走访")
+        RECEPTION = "reception", _("接待来访")
+        INSPECTION = "inspection", _("考察")
+        MEETING = "meeting", _("会谈")
+        ONLINE = "online", _("线上")
+        PROMOTION = "promotion", _("推介会")
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("线索")
+    )
+    occurred_on = models.DateField(_("跟进日期"))
+    method = models.CharField(_("方式"), max_length=12, choices=Method.choices)
+    participants = models.CharField(_("参与人员"), max_length=200, blank=True)
+    summary = models.TextField(_("跟进内容"))
+    outcome = models.TextField(_("结果"), blank=True)
+    next_follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("跟进记录")
+        verbose_name_plural = _("跟进记录")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["lead", "occurred_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_follow_up_on__isnull=True)
+                | Q(next_follow_up_on__gte=models.F("occurred_on")),
+                name="%(app_label)s_%(class)s_next_after_occurred",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    method__in=[
+                        "phone",
+                        "visit",
+                        "reception",
+                        "inspection",
+                        "meeting",
+                        "online",
+                        "promotion",
+                    ]
+                ),
+                name="%(app_label)s_%(class)s_method_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} · {self.occurred_on} {self.get_method_display()}"

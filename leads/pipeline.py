@@ -1,0 +1,110 @@
+"""The pipeline rules, written once: which moves exist, what each needs, and who may make it.
+
+``move_problem`` answers why a move is refused (or ``None``); ``lead_transition`` in
+``leads.services`` applies it, and pages show ``move_options`` so a user sees beforehand
+which moves are open and why the others are not.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from crm.models import User
+from crm.validators import is_valid_credit_code
+from crm.visibility import is_leader_of
+from leads.models import Lead
+
+Stage = Lead.Stage
+
+
+@dataclass(frozen=True)
+class MoveOption:
+    """A move the pipeline offers from a lead's current stage, and whether it is open now."""
+
+    to: str
+    label: str
+    needs_reason: bool
+    problem: str | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.problem is None
+
+
+def needs_reason(from_stage: str, to_stage: str) -> bool:
+    """Moves back one stage and moves to dropped must say why."""
+    return to_stage == Stage.DROPPED or Lead.BACKWARD.get(from_stage) == to_stage
+
+
+def linked_project_problem(lead: Lead) -> str | None:
+    """dock → serve needs a project that came from this lead and has been formally signed.
+
+    The ``projects`` app links a project to its lead with a one-to-one field whose reverse
+    accessor is ``lead.project`` and tells whether it counts as signed through
+    ``project.reached_signed``; the pipeline asks through that relation, never importing
+    ``projects``.
+    """
+    project = getattr(lead, "project", None)
+    if project is None:
+        return _("进入「服务」阶段需要先将线索转为项目并关联。")
+    if not getattr(project, "reached_signed", False):
+        return _("关联项目「%(name)s」尚未正式签约，签约后才能进入「服务」阶段。") % {
+            "name": project
+        }
+    return None
+
+
+def move_problem(*, lead: Lead, to: str, actor: User, reason: str = "") -> str | None:
+    """Why ``actor`` may not move ``lead`` to stage ``to`` now, or ``None`` if the move is fine.
+
+    Visibility and edit rights are checked by the caller (a lead out of scope is a 404).
+    """
+    current = Stage(lead.stage)
+    if to not in Stage.values:
+        return _("未知的阶段：%(stage)s。") % {"stage": to}
+    target = Stage(to)
+    if target not in Lead.TRANSITIONS[current]:
+        if target in Lead.FORWARD.values() or target == Stage.COLLECT:
+            return _("不能从「%(from)s」直接移到「%(to)s」：阶段必须逐级推进，不能跳过。") % {
+                "from": current.label,
+                "to": target.label,
+            }
+        return _("不能从「%(from)s」移到「%(to)s」。") % {"from": current.label, "to": target.label}
+    if needs_reason(current, target) and not reason.strip():
+        if target == Stage.DROPPED:
+            return _("搁置线索需要填写原因。")
+        return _("退回上一阶段需要填写原因。")
+    if current == Stage.COLLECT and target == Stage.SCREEN:
+        if not lead.credit_code or not is_valid_credit_code(lead.credit_code):
+            return _("进入「筛选」需要有效的统一社会信用代码（请先在编辑中补充）。")
+        if not lead.due_diligence_note.strip():
+            return _("进入「筛选」需要填写核实情况（企业真实情况的核查说明）。")
+    if current == Stage.SCREEN and target == Stage.DOCK:
+        if lead.rating not in (Lead.Rating.A, Lead.Rating.B):
+            return _("只有评级为 A 或 B 的线索才能进入「对接」。")
+        if lead.owner_id is None:
+            return _("进入「对接」需要指定负责人。")
+        if lead.task_force_id is None:
+            return _("进入「对接」需要指定专班。")
+        if not is_leader_of(actor, lead.task_force_id):
+            return _("进入「对接」须由专班负责人或局领导审批。")
+    if current == Stage.DOCK and target == Stage.SERVE:
+        return linked_project_problem(lead)
+    return None
+
+
+def move_options(*, lead: Lead, actor: User) -> list[MoveOption]:
+    """Every move from the lead's stage, with the reason it is refused where it is.
+
+    The reason is left out of the check (the user is asked for it when they choose the move).
+    """
+    options = []
+    for target in Stage:
+        if target not in Lead.TRANSITIONS[Stage(lead.stage)]:
+            continue
+        reason_needed = needs_reason(lead.stage, target)
+        problem = move_problem(lead=lead, to=target, actor=actor, reason="-" if reason_needed else "")
+        options.append(
+            MoveOption(to=target, label=target.label, needs_reason=reason_needed, problem=problem)
+        )
+    return options

@@ -1,0 +1,55 @@
+"""Fixtures shared by every suite: a small bureau with one user of each role."""
+
+import os
+
+import pytest
+
+from crm.models import User
+from tests.factories import TaskForceFactory, UserFactory
+
+# CI sets REQUIRE_SERVICES=1: a test that needs Redis, a Celery worker or SMTP must then fail
+# when the service is missing instead of skipping.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a newcomer's laptop, fail in CI, when a service a test needs is missing."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: the service must be available)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def leader(db) -> User:
+    return UserFactory(username="leader", full_name="米业专班负责人", role=User.Role.LEADER)
+
+
+@pytest.fixture
+def officer(db) -> User:
+    return UserFactory(username="officer", full_name="王招商", role=User.Role.OFFICER)
+
+
+@pytest.fixture
+def other_officer(db) -> User:
+    """An officer of another task force, who must not see the first one's leads."""
+    return UserFactory(username="other", full_name="李外班", role=User.Role.OFFICER)
+
+
+@pytest.fixture
+def bureau_leader(db) -> User:
+    return UserFactory(username="chief", full_name="局长", role=User.Role.BUREAU_LEADER)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(username="admin", full_name="管理员", role=User.Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def task_force(leader, officer):
+    return TaskForceFactory(code="rice-tf", name="米业专班", leader=leader, members=[officer])
+
+
+@pytest.fixture
+def other_task_force(other_officer):
+    return TaskForceFactory(code="dairy-tf", name="乳业专班", members=[other_officer])
