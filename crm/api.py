@@ -22,7 +22,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             body["hint"] = "resend with confirm_duplicate_name=true to save anyway"
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        errors = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(
             {"detail": "输入有误。", "errors": errors}, status=status.HTTP_400_BAD_REQUEST
         )

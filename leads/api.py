@@ -1,7 +1,148 @@
-"""REST API for leads (filled in below)."""
+"""REST API for leads: the same services, FilterSet and visibility as the pages.
 
+Endpoints (all under ``/api/v1/``; session or token authentication)::
+
+    GET   leads/                    list, with the lead list page's filters and ?page=N
+    POST  leads/                    create (stage collect)
+    GET   leads/{id}/               one lead (404 outside your scope)
+    PATCH leads/{id}/               change fields; optional "version" (409 when stale)
+    POST  leads/{id}/transition/    {"to": "screen", "reason": "…", "version": 3}
+    GET   leads/{id}/follow-ups/    the lead's follow-ups, newest first
+    POST  leads/{id}/follow-ups/    record a follow-up
+    POST  auth/token/               {"username": …, "password": …} → {"token": …}
+
+Token usage with curl::
+
+    curl -X POST http://127.0.0.1:8000/api/v1/auth/token/ -d username=USER -d password=PASS
+    # → {"token":"9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}
+    TOKEN=9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b
+    curl -H "Authorization: Token $TOKEN" \\
+        "http://127.0.0.1:8000/api/v1/leads/?stage=screen&industry=rice&overdue=true&q=米业"
+    curl -H "Authorization: Token $TOKEN" -H "Content-Type: application/json" \\
+        -X POST http://127.0.0.1:8000/api/v1/leads/ \\
+        -d '{"company_name": "上海某米业有限公司", "industry": "rice", "channel": "townsman"}'
+    curl -H "Authorization: Token $TOKEN" -H "Content-Type: application/json" \\
+        -X POST http://127.0.0.1:8000/api/v1/leads/42/transition/ \\
+        -d '{"to": "screen", "reason": "", "version": 3}'
+
+Fields are the model's names in snake_case; reference data goes by code (``"industry": "rice"``,
+``"channel": "townsman"``, ``"region": "yangtze-delta"``, ``"chain_link": "rice-milling"``), users
+and task forces by id; amounts are decimal strings (万元). The list takes the lead list page's
+filters (``stage``, ``q``, ``industry``, ``channel``, ``owner_id``, ``task_force_id``,
+``chain_role``, ``rating``, ``overdue``, ``investment_min``/``investment_max``,
+``created_after``/``created_before``, ``ordering``).
+
+Errors are JSON ``{"detail": …, "code": …, "errors": {field: [messages]}}``: 400 for bad fields,
+a refused move, a duplicate credit code (``errors.credit_code``) or a similar company name
+(``code`` ``DuplicateWarning`` with ``matches``: resend with ``"confirm_duplicate_name": true``);
+403 for a change the user has no right to make; 404 outside the user's scope; 409 when someone
+else changed the lead first (or the ``version`` sent is stale).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+
+from crm.exceptions import DomainError
+from leads import selectors, services
+from leads.models import Lead
+from leads.serializers import FollowUpSerializer, LeadSerializer, TransitionSerializer
+
+
+def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
+    """The serializer's validated data, or a 400 in the same shape as the services' errors."""
+    if not serializer.is_valid():
+        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=serializer.errors)
+    return dict(serializer.validated_data)
+
+
+class LeadViewSet(viewsets.GenericViewSet):
+    """Leads in the requesting user's scope; every write goes through ``leads.services``."""
+
+    serializer_class = LeadSerializer
+    # The list filters with ``selectors.lead_list`` (the lead list page's FilterSet) instead.
+    filter_backends: list = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Lead]:
+        return selectors.lead_list(user=self.request.user).qs
+
+    def get_object(self) -> Lead:
+        return selectors.lead_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request: Request) -> Response:
+        filterset = selectors.lead_list(user=request.user, filters=request.query_params)
+        if filterset.is_bound and not filterset.is_valid():
+            raise DomainError(_("筛选条件有误。"), field_errors=filterset.errors)
+        leads = filterset.qs.select_related("created_by", "updated_by")
+        page = self.paginate_queryset(leads)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request) -> Response:
+        data = _validated(self.get_serializer(data=request.data))
+        data.pop("version", None)
+        confirm = data.pop("confirm_duplicate_name", False)
+        lead = services.lead_create(actor=request.user, data=data, confirm_duplicate_name=confirm)
+        lead = selectors.lead_get(user=request.user, pk=lead.pk)
+        return Response(self.get_serializer(lead).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        lead = self.get_object()
+        data = _validated(self.get_serializer(lead, data=request.data, partial=True))
+        expected_version = data.pop("version", None)
+        confirm = data.pop("confirm_duplicate_name", False)
+        services.lead_update(
+            lead=lead,
+            actor=request.user,
+            data=data,
+            expected_version=expected_version,
+            confirm_duplicate_name=confirm,
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @action(detail=True, methods=["post"], serializer_class=TransitionSerializer)
+    def transition(self, request: Request, pk: str) -> Response:
+        """Move the lead to another stage under the pipeline rules."""
+        lead = self.get_object()
+        data = _validated(TransitionSerializer(data=request.data))
+        services.lead_transition(
+            lead=lead,
+            to=data["to"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return Response(
+            LeadSerializer(self.get_object(), context=self.get_serializer_context()).data
+        )
+
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="follow-ups",
+        url_name="follow-ups",
+        serializer_class=FollowUpSerializer,
+    )
+    def follow_ups(self, request: Request, pk: str) -> Response:
+        """The lead's follow-ups (GET), or record a new one (POST)."""
+        lead = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.follow_up_list(lead=lead))
+            return self.get_paginated_response(FollowUpSerializer(page, many=True).data)
+        data = _validated(FollowUpSerializer(data=request.data))
+        follow_up = services.follow_up_create(lead=lead, actor=request.user, **data)
+        return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 
 
 def register(router: DefaultRouter) -> None:
     """Register the leads endpoints on the API router."""
+    router.register("leads", LeadViewSet, basename="lead")

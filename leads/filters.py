@@ -11,22 +11,37 @@ from leads.models import Lead, overdue_q
 
 
 class LeadFilterSet(BaseFilterSet):
-    """Filters kept in the URL: ``?stage=screen&industry=rice&overdue=true&q=米业 …``."""
+    """Filters kept in the URL: ``?stage=screen&industry=rice&overdue=true&q=米业 …``.
+
+    Reference data is chosen by code; django-filter compares the chosen object's
+    ``to_field_name`` value with ``field_name``, so those filters name the related ``code``.
+    """
 
     search_fields = ("company_name", "contact_name", "intent", "due_diligence_note", "credit_code")
 
     stage = django_filters.MultipleChoiceFilter(choices=Lead.Stage.choices, label=_("阶段"))
     owner_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="owner", queryset=User.objects.filter(is_active=True), label=_("负责人")
+        field_name="owner",
+        queryset=User.objects.filter(is_active=True),
+        distinct=False,
+        label=_("负责人"),
     )
     task_force_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
+        field_name="task_force", queryset=TaskForce.objects.all(), distinct=False, label=_("专班")
     )
     industry = django_filters.ModelMultipleChoiceFilter(
-        queryset=Industry.objects.all(), to_field_name="code", label=_("产业")
+        field_name="industry__code",
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        label=_("产业"),
     )
     channel = django_filters.ModelMultipleChoiceFilter(
-        queryset=Channel.objects.all(), to_field_name="code", label=_("招商渠道")
+        field_name="channel__code",
+        queryset=Channel.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        label=_("招商渠道"),
     )
     chain_role = django_filters.MultipleChoiceFilter(
         choices=Lead.ChainRole.choices, label=_("链上作用")

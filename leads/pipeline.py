@@ -103,7 +103,9 @@ def move_options(*, lead: Lead, actor: User) -> list[MoveOption]:
         if target not in Lead.TRANSITIONS[Stage(lead.stage)]:
             continue
         reason_needed = needs_reason(lead.stage, target)
-        problem = move_problem(lead=lead, to=target, actor=actor, reason="-" if reason_needed else "")
+        problem = move_problem(
+            lead=lead, to=target, actor=actor, reason="-" if reason_needed else ""
+        )
         options.append(
             MoveOption(to=target, label=target.label, needs_reason=reason_needed, problem=problem)
         )

@@ -48,9 +48,7 @@ class TimelineEntry:
         if isinstance(self.at, datetime.datetime):
             return self.at
         # A follow-up dated on a day sorts at the end of that day.
-        return datetime.datetime.combine(self.at, datetime.time.max).replace(
-            tzinfo=datetime.UTC
-        )
+        return datetime.datetime.combine(self.at, datetime.time.max).replace(tzinfo=datetime.UTC)
 
 
 def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
@@ -61,13 +59,18 @@ def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
     ]
     entries += [
         TimelineEntry("follow_up", follow_up.created_at, follow_up.created_by, follow_up)
-        for follow_up in FollowUp.objects.filter(lead=lead).select_related("created_by")
+        for follow_up in follow_up_list(lead=lead)
     ]
     entries += [
         TimelineEntry("change", change.changed_at, change.actor, change)
         for change in audit.change_history(lead)
     ]
     return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)
+
+
+def follow_up_list(*, lead: Lead) -> QuerySet[FollowUp]:
+    """A lead's follow-ups, newest first (the caller has checked the lead is visible)."""
+    return FollowUp.objects.filter(lead=lead).select_related("created_by")
 
 
 def leads_overdue(*, user: User, today: datetime.date, owned_only: bool = True) -> QuerySet[Lead]:
@@ -78,9 +81,7 @@ def leads_overdue(*, user: User, today: datetime.date, owned_only: bool = True) 
     return leads.order_by("next_follow_up_on", "last_activity_on", "id")
 
 
-def leads_due_between(
-    *, user: User, start: datetime.date, end: datetime.date
-) -> QuerySet[Lead]:
+def leads_due_between(*, user: User, start: datetime.date, end: datetime.date) -> QuerySet[Lead]:
     """The user's own active leads whose planned follow-up falls between two dates."""
     return (
         lead_queryset(user=user)
@@ -107,16 +108,19 @@ class PipelineColumn:
     leads: list[Lead]
 
 
-def pipeline_columns(*, user: User, filters: Any = None, per_column: int = 30) -> list[PipelineColumn]:
+def pipeline_columns(
+    *, user: User, filters: Any = None, per_column: int = 30
+) -> list[PipelineColumn]:
     """One column per stage: the count of matching leads and the most recently changed cards.
 
     Costs one query for the counts and one per stage for the cards, whatever the data size.
     """
     leads = lead_list(user=user, filters=filters).qs
     counts = dict(
-        leads.order_by().values_list("stage").annotate(total=Count("id")).values_list(
-            "stage", "total"
-        )
+        leads.order_by()
+        .values_list("stage")
+        .annotate(total=Count("id"))
+        .values_list("stage", "total")
     )
     return [
         PipelineColumn(

@@ -19,6 +19,12 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Hash test passwords with a cheap algorithm: the default costs seconds per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def leader(db) -> User:
     return UserFactory(username="leader", full_name="米业专班负责人", role=User.Role.LEADER)

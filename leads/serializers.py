@@ -1,0 +1,173 @@
+"""The shape of leads and follow-ups in the REST API.
+
+Serializers check the shape of the input only (types, choices, codes that exist, the credit
+code's check character); every rule about what may change lives in ``leads.services``, which the
+API calls with the validated data. Nothing here saves a model.
+"""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
+from crm.validators import validate_credit_code
+from leads.models import FollowUp, Lead
+
+
+def _check_credit_code(value: str) -> None:
+    """The credit code is optional at collect; when given it must pass GB 32100-2015."""
+    if value.strip():
+        validate_credit_code(value)
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A lead as the API shows and accepts it.
+
+    Reference data goes by code (``"industry": "rice"``), users and task forces by id with their
+    names alongside (read-only). ``version`` is shown, and on PATCH it may be sent back to say
+    which version the client changed (a stale one answers 409). ``confirm_duplicate_name`` saves
+    despite a lead with a similar company name.
+    """
+
+    credit_code = serializers.CharField(
+        label=Lead._meta.get_field("credit_code").verbose_name,
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        validators=[_check_credit_code],
+    )
+    industry = serializers.SlugRelatedField(slug_field="code", queryset=Industry.objects.all())
+    industry_name = serializers.CharField(source="industry.name", read_only=True)
+    chain_link = serializers.SlugRelatedField(
+        slug_field="code", queryset=ChainLink.objects.all(), required=False, allow_null=True
+    )
+    channel = serializers.SlugRelatedField(slug_field="code", queryset=Channel.objects.all())
+    channel_name = serializers.CharField(source="channel.name", read_only=True)
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    owner_name = serializers.CharField(source="owner", read_only=True)
+    task_force = serializers.PrimaryKeyRelatedField(
+        queryset=TaskForce.objects.all(), required=False, allow_null=True
+    )
+    task_force_name = serializers.CharField(source="task_force", read_only=True)
+    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+    created_by_name = serializers.CharField(source="created_by", read_only=True)
+    updated_by_name = serializers.CharField(source="updated_by", read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("修改时可带上读取到的版本号；若线索已被他人修改，返回 409。"),
+    )
+    confirm_duplicate_name = serializers.BooleanField(
+        required=False, default=False, write_only=True
+    )
+    is_overdue = serializers.SerializerMethodField()
+    days_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = (
+            "id",
+            "company_name",
+            "credit_code",
+            "industry",
+            "industry_name",
+            "chain_link",
+            "chain_role",
+            "channel",
+            "channel_name",
+            "referrer_name",
+            "referrer_kind",
+            "referrer_contact",
+            "region",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "planned_investment",
+            "intent",
+            "rating",
+            "due_diligence_note",
+            "owner",
+            "owner_name",
+            "task_force",
+            "task_force_name",
+            "stage",
+            "stage_display",
+            "next_follow_up_on",
+            "last_follow_up_on",
+            "last_activity_on",
+            "is_overdue",
+            "days_overdue",
+            "version",
+            "confirm_duplicate_name",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            "updated_by",
+            "updated_by_name",
+            "updated_at",
+        )
+        read_only_fields = (
+            "stage",
+            "last_follow_up_on",
+            "last_activity_on",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        )
+        # Uniqueness of the credit code is the service's to check: its message names the task
+        # force that holds the code without revealing a lead the user may not see.
+        validators: list = []
+
+    def _today(self) -> datetime.date:
+        if "today" not in self.context:
+            self.context["today"] = timezone.localdate()
+        return self.context["today"]
+
+    def get_is_overdue(self, lead: Lead) -> bool:
+        return lead.is_overdue(self._today())
+
+    def get_days_overdue(self, lead: Lead) -> int:
+        return lead.days_overdue(self._today())
+
+
+class TransitionSerializer(serializers.Serializer):
+    """A requested stage move: the target stage, the reason and, optionally, the version seen."""
+
+    to = serializers.ChoiceField(choices=Lead.Stage.choices, label=_("目标阶段"))
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, label=_("原因/说明")
+    )
+    version = serializers.IntegerField(required=False, min_value=1, label=_("版本"))
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    """A follow-up (跟进记录) of a lead; ``created_by`` is whoever records it."""
+
+    method_display = serializers.CharField(source="get_method_display", read_only=True)
+    created_by_name = serializers.CharField(source="created_by", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = (
+            "id",
+            "lead",
+            "occurred_on",
+            "method",
+            "method_display",
+            "participants",
+            "summary",
+            "outcome",
+            "next_follow_up_on",
+            "created_by",
+            "created_by_name",
+            "created_at",
+        )
+        read_only_fields = ("lead", "created_by", "created_at")

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# From a fresh clone to a running product with demo data at http://127.0.0.1:8000:
+# creates the virtual environment, installs, migrates, seeds the demo bureau, then runs the web
+# server, a Celery worker and Celery beat together (Ctrl-C stops all three).
+#
+# With no configuration it uses SQLite and an embedded broker (files under var/), and writes the
+# emails it sends to var/mail/. Set DATABASE_URL / REDIS_URL / EMAIL_HOST to use real services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+PORT=${PORT:-8000}
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating the virtual environment (.venv)"
+  "$PYTHON" -m venv .venv
+fi
+echo "== installing requirements"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+mkdir -p var/mail var/celery/queue var/celery/processed var/log
+if [ -z "${EMAIL_HOST:-}" ]; then
+  export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
+fi
+
+echo "== migrating the database"
+.venv/bin/python manage.py migrate --no-input
+echo "== seeding demo data"
+.venv/bin/python manage.py seed_demo
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+echo "== starting the Celery worker and beat (logs in var/log/)"
+.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
+pids+=($!)
+.venv/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule \
+  >var/log/beat.log 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+  招商线索管理系统 is starting at http://127.0.0.1:${PORT}/
+  Demo logins are listed above (and in README.md). Emails sent land in var/mail/.
+  Ctrl-C stops the web server, the worker and beat.
+
+MSG
+.venv/bin/python manage.py runserver "127.0.0.1:${PORT}"
