@@ -4,9 +4,9 @@ The admin is a repair tool for administrators, not the way work is done. Admin e
 bypass the pipeline and the services' rules (assignment rights, the duplicate-name warning), so
 ``stage`` and the dates the pipeline keeps are read-only here: stage moves go through
 ``leads.services.lead_transition`` (the pages and the API), which checks the rules and records
-the move. Field edits made here are still recorded in the change history, bump ``version`` (so a
-stale page or API client is told of the conflict) and keep the company-name key up to date;
-the database still refuses a duplicate credit code. Stage moves and follow-ups are shown
+the move. Field edits made here are saved through ``lead_create`` / ``lead_update``, so they are
+recorded in the change history, bump ``version`` and notify a new owner; the form refuses a
+duplicate credit code through the model's unique constraint. Stage moves and follow-ups are shown
 read-only for the same reason: follow-ups update the lead's dates through
 ``follow_up_create``.
 """
@@ -15,13 +15,10 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm import audit
-from crm.models import ChangeLog
-from crm.text import normalize_company_name
 from crm.validators import normalize_credit_code, validate_credit_code
+from leads import services
 from leads.models import FollowUp, Lead, LeadTransition
 from leads.services import EDITABLE_FIELDS
 
@@ -156,29 +153,23 @@ class LeadAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Lead, form: forms.ModelForm, change: bool
     ) -> None:
-        obj.company_key = normalize_company_name(obj.company_name)
-        obj.updated_by = request.user
-        if not change:
-            now = timezone.now()
-            obj.stage = Lead.Stage.COLLECT
-            obj.stage_entered_at = now
-            obj.last_activity_on = timezone.localdate(now)
-            obj.created_by = request.user
-            obj.save()
-            audit.change_record(instance=obj, actor=request.user, action=ChangeLog.Action.CREATE)
-            return
-        changed = [name for name in form.changed_data if name in form.base_fields]
-        if not changed:
-            return
-        before = audit.snapshot(Lead.objects.get(pk=obj.pk), changed)
-        obj.version += 1
-        obj.save()
-        audit.change_record(
-            instance=obj,
-            actor=request.user,
-            action=ChangeLog.Action.UPDATE,
-            changes=audit.diff(obj, before, audit.snapshot(obj, changed)),
-        )
+        """Save through the lead services, so history, version and notifications stay right.
+
+        The administrator has seen the form: the similar-name warning does not stop the save.
+        """
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            saved = services.lead_update(
+                lead=Lead.objects.get(pk=obj.pk),
+                actor=request.user,
+                data=data,
+                confirm_duplicate_name=True,
+            )
+        else:
+            saved = services.lead_create(
+                actor=request.user, data=form.cleaned_data, confirm_duplicate_name=True
+            )
+        obj.__dict__.update(saved.__dict__)
 
 
 @admin.register(LeadTransition)

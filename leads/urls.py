@@ -1,2 +1,17 @@
+"""Lead pages under /leads/."""
+
+from django.urls import path
+
+from leads import views
+
 app_name = "leads"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lead_list, name="list"),
+    path("export/", views.lead_export, name="export"),
+    path("pipeline/", views.pipeline, name="pipeline"),
+    path("new/", views.lead_create, name="create"),
+    path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/edit/", views.lead_edit, name="edit"),
+    path("<int:pk>/transition/", views.lead_transition, name="transition"),
+    path("<int:pk>/follow-ups/", views.follow_up_create, name="follow_up_create"),
+]

@@ -1,0 +1,17 @@
+"""Pages that read across apps; for now the 我的工作台 page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dashboard.selectors import my_work
+
+
+@login_required
+@require_GET
+def my_work_page(request: HttpRequest) -> HttpResponse:
+    """My overdue leads, follow-ups due this week and recently changed leads."""
+    work = my_work(user=request.user, today=timezone.localdate())
+    return render(request, "dashboard/my_work.html", {"work": work})

@@ -1,0 +1,159 @@
+"""Forms of the lead pages: they parse and validate input; ``leads.services`` saves."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
+from crm.validators import normalize_credit_code, validate_credit_code
+from crm.visibility import led_task_force_ids, task_force_ids
+from leads.models import FollowUp, Lead
+from leads.services import EDITABLE_FIELDS
+
+
+class LeadForm(forms.ModelForm):
+    """Create or edit a lead's fields (``leads.services.EDITABLE_FIELDS``).
+
+    ``user`` limits the task forces and owners offered to what that user may assign;
+    the lead's current values stay selectable so an unchanged form always validates.
+    """
+
+    confirm_duplicate_name = forms.BooleanField(
+        label=_("仍然保存（确认不是同一家企业）"), required=False
+    )
+
+    class Meta:
+        model = Lead
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "intent": forms.Textarea(attrs={"rows": 3}),
+            "due_diligence_note": forms.Textarea(attrs={"rows": 3}),
+            "next_follow_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "credit_code": forms.TextInput(
+                attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": 24}
+            ),
+        }
+        help_texts = {
+            "credit_code": _("18 位，搜集阶段可暂不填写；进入「筛选」前必须填写有效代码。"),
+            "planned_investment": _("单位：万元。"),
+            "due_diligence_note": _("企业真实情况的核查说明，进入「筛选」前必须填写。"),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        lead = self.instance if self.instance.pk else None
+        self.fields["credit_code"].max_length = 24  # full-width input is folded before checking
+        self.fields["credit_code"].validators = []
+        self.fields["industry"].queryset = Industry.objects.filter(
+            Q(is_active=True) | Q(pk=getattr(lead, "industry_id", None))
+        )
+        self.fields["channel"].queryset = Channel.objects.filter(
+            Q(is_active=True) | Q(pk=getattr(lead, "channel_id", None))
+        )
+        self.fields["region"].queryset = Region.objects.filter(
+            Q(is_active=True) | Q(pk=getattr(lead, "region_id", None))
+        )
+        self._limit_chain_links()
+        self._limit_assignment(lead)
+
+    def _limit_chain_links(self) -> None:
+        """Offer chain links grouped by their industry chain."""
+        field = self.fields["chain_link"]
+        links = ChainLink.objects.select_related("chain").order_by(
+            "chain__sort_order", "chain__code", "position"
+        )
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for link in links:
+            groups.setdefault(link.chain.name, []).append((link.pk, link.name))
+        field.choices = [("", "---------"), *groups.items()]
+
+    def _limit_assignment(self, lead: Lead | None) -> None:
+        """Task forces the user works in and owners the user may assign to."""
+        user = self.user
+        task_forces = TaskForce.objects.filter(is_active=True)
+        owners = User.objects.filter(is_active=True)
+        if not user.sees_everything:
+            task_forces = task_forces.filter(pk__in=task_force_ids(user))
+            led = led_task_force_ids(user)
+            owners = owners.filter(
+                Q(pk=user.pk) | Q(task_forces__in=led) | Q(led_task_forces__in=led)
+            )
+        if lead is not None:
+            task_forces = TaskForce.objects.filter(Q(pk__in=task_forces) | Q(pk=lead.task_force_id))
+            owners = User.objects.filter(Q(pk__in=owners) | Q(pk=lead.owner_id))
+        self.fields["task_force"].queryset = task_forces.order_by("name")
+        self.fields["owner"].queryset = owners.distinct().order_by("username")
+        self.fields["owner"].help_text = _("留空则由您本人负责；分配给他人须由专班负责人操作。")
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The credit code's uniqueness is checked by the service, whose message names the task
+        # force that holds the code; the model's generic constraint message would not.
+        return {*super()._get_validation_exclusions(), "credit_code"}
+
+    def clean_credit_code(self) -> str:
+        code = normalize_credit_code(self.cleaned_data.get("credit_code") or "")
+        if code:
+            validate_credit_code(code)
+        return code
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values that ``lead_create`` / ``lead_update`` take."""
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+
+
+class LeadEditForm(LeadForm):
+    """The edit form carries the version the user loaded, to detect a concurrent change."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class FollowUpForm(forms.ModelForm):
+    """A 跟进记录 for one lead; the date defaults to today."""
+
+    class Meta:
+        model = FollowUp
+        fields = (
+            "occurred_on",
+            "method",
+            "participants",
+            "summary",
+            "outcome",
+            "next_follow_up_on",
+        )
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_follow_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("occurred_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].widget.attrs["placeholder"] = _("如：王招商、企业张总")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        occurred: datetime.date | None = cleaned.get("occurred_on")
+        following: datetime.date | None = cleaned.get("next_follow_up_on")
+        if occurred and following and following < occurred:
+            self.add_error("next_follow_up_on", _("下次跟进日期不能早于本次跟进日期。"))
+        return cleaned
+
+
+class MoveForm(forms.Form):
+    """A pipeline move: the target stage, a reason where the rules need one, and the version."""
+
+    to = forms.ChoiceField(choices=Lead.Stage.choices)
+    reason = forms.CharField(
+        label=_("原因/说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

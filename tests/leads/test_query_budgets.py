@@ -1,0 +1,105 @@
+"""Query budgets: the list, detail and my-work pages cost the same whatever the data size.
+
+Each budget is asserted at two data sizes; a page that starts issuing a query per row fails.
+The counts include the session and user look-ups of the logged-in request.
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from leads import services
+from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
+
+# Every page: session, user, the reminder badge in the navigation (overdue leads and tasks).
+LAYOUT = 4
+# The user's task forces (led, member), looked up once per request for the scope.
+SCOPE = 2
+# count, page of rows, the filter bar's choices (owners, task forces, industries, channels).
+LIST_QUERIES = LAYOUT + SCOPE + 2 + 4
+# the lead with its related rows; timeline: moves, follow-ups, field changes (the content
+# type is cached after a first page); the side panel's project.
+DETAIL_QUERIES = LAYOUT + SCOPE + 1 + 3 + 1
+# my overdue (rows, count), due this week (rows, count), recently changed, my active count,
+# whether I lead a task force, and my open project tasks.
+MY_WORK_QUERIES = LAYOUT + SCOPE + 7 + 1
+# a leader (known by role) also gets the team's overdue counts by task force and their rows.
+MY_WORK_LEADER_QUERIES = LAYOUT + SCOPE + 6 + 2 + 1
+
+
+def make_leads(count, *, owner, task_force):
+    today = timezone.localdate()
+    for number in range(count):
+        lead = LeadFactory(
+            owner=owner,
+            task_force=task_force,
+            chain_link=None,
+            rating="AB"[number % 2],
+            planned_investment=number * 100,
+            next_follow_up_on=today + datetime.timedelta(days=(number % 9) - 4),
+            credit_code=make_credit_code(number + 100),
+        )
+        FollowUpFactory(lead=lead)
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_lead_list_query_budget(client, django_assert_num_queries, officer, task_force, size):
+    make_leads(size, owner=officer, task_force=task_force)
+    client.force_login(officer)
+    client.get(reverse("leads:list"))  # warm the content-type cache like a running server
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(reverse("leads:list"), {"ordering": "-planned_investment"})
+    assert len(response.context["leads"]) == min(size, 25)
+
+
+@pytest.mark.parametrize("events", [1, 25])
+def test_lead_detail_query_budget(client, django_assert_num_queries, officer, task_force, events):
+    lead = LeadFactory(owner=officer, task_force=task_force)
+    for number in range(events):
+        lead = services.lead_update(
+            lead=lead, actor=officer, data={"intent": f"意向 {number}", "contact_name": "张总"}
+        )
+        services.follow_up_create(
+            lead=lead,
+            actor=officer,
+            occurred_on=timezone.localdate(),
+            method="phone",
+            summary=f"第 {number} 次电话",
+        )
+        lead.refresh_from_db()
+        services.lead_transition(
+            lead=lead,
+            to="dropped" if lead.stage == "collect" else "collect",
+            actor=officer,
+            reason="测试",
+        )
+        lead.refresh_from_db()
+    client.force_login(officer)
+    client.get(lead.get_absolute_url())
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = client.get(lead.get_absolute_url())
+    assert len(response.context["timeline"]) >= 3 * events
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_my_work_query_budget(client, django_assert_num_queries, officer, task_force, size):
+    make_leads(size, owner=officer, task_force=task_force)
+    client.force_login(officer)
+    client.get(reverse("dashboard:my_work"))
+    with django_assert_num_queries(MY_WORK_QUERIES):
+        response = client.get(reverse("dashboard:my_work"))
+    assert response.context["work"].overdue_count > 0
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_my_work_query_budget_for_a_leader(
+    client, django_assert_num_queries, leader, officer, task_force, size
+):
+    make_leads(size, owner=officer, task_force=task_force)
+    client.force_login(leader)
+    client.get(reverse("dashboard:my_work"))
+    with django_assert_num_queries(MY_WORK_LEADER_QUERIES):
+        response = client.get(reverse("dashboard:my_work"))
+    assert response.context["work"].team.total > 0
