@@ -4,9 +4,11 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from leads.api import register as register_leads
+from projects.api import register as register_projects
 
 router = DefaultRouter()
 register_leads(router)
+register_projects(router)
 
 urlpatterns = [
     path("", include(router.urls)),

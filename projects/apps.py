@@ -6,3 +6,11 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
     verbose_name = _("项目建设")
+
+    def ready(self) -> None:
+        from crm.registry import ReminderSource, reminder_sources
+        from projects.reminders import collect_overdue_tasks
+
+        reminder_sources.register(
+            ReminderSource(key="tasks", title=_("逾期项目任务"), collect=collect_overdue_tasks)
+        )

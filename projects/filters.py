@@ -1,0 +1,100 @@
+"""The filters of the board, the project table, the API and the 对上争取 list."""
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.filters import BaseFilterSet
+from crm.models import Industry, TaskForce, User
+from projects.models import Project, SupportApplication, late_q
+
+
+class ProjectFilterSet(BaseFilterSet):
+    """Filters kept in the URL: ``?category=livelihood&industry=rice&late=true&leader_id=3 …``."""
+
+    search_fields = ("name", "enterprise_name", "credit_code", "location", "department")
+
+    status = django_filters.MultipleChoiceFilter(choices=Project.Status.choices, label=_("状态"))
+    category = django_filters.MultipleChoiceFilter(
+        choices=Project.Category.choices, label=_("项目类别")
+    )
+    # Reference data is chosen by code: django-filter compares the chosen object's
+    # ``to_field_name`` value with ``field_name``, so the filter names the related ``code``.
+    industry = django_filters.ModelMultipleChoiceFilter(
+        field_name="industry__code",
+        queryset=Industry.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        label=_("产业"),
+    )
+    task_force_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="task_force", queryset=TaskForce.objects.all(), distinct=False, label=_("专班")
+    )
+    leader_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="leader",
+        queryset=User.objects.filter(is_active=True),
+        distinct=False,
+        label=_("包保领导"),
+    )
+    owner_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="owner",
+        queryset=User.objects.filter(is_active=True),
+        distinct=False,
+        label=_("责任人"),
+    )
+    late = django_filters.BooleanFilter(method="filter_late", label=_("只看逾期"))
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("enterprise_name", "enterprise_name"),
+            ("category", "category"),
+            ("status", "status"),
+            ("total_investment", "total_investment"),
+            ("signed_amount", "signed_amount"),
+            ("funds_in_place", "funds_in_place"),
+            ("status_changed_on", "status_changed_on"),
+            ("target_due_on", "target_due_on"),
+            ("updated_at", "updated_at"),
+        ),
+        label=_("排序"),
+    )
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def filter_late(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(late_q(timezone.localdate()))
+
+
+class SupportApplicationFilterSet(BaseFilterSet):
+    """Filters of the 对上争取 list and its API."""
+
+    search_fields = ("title", "policy_reference", "note")
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=SupportApplication.Status.choices, label=_("状态")
+    )
+    fund_source = django_filters.MultipleChoiceFilter(
+        choices=SupportApplication.FundSource.choices, label=_("资金来源")
+    )
+    owner_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="owner", queryset=User.objects.filter(is_active=True), label=_("责任人")
+    )
+    task_force_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
+    )
+    project_id = django_filters.NumberFilter(field_name="projects", label=_("关联项目"))
+    deadline_after = django_filters.DateFilter(
+        field_name="deadline", lookup_expr="gte", label=_("截止日期从")
+    )
+    deadline_before = django_filters.DateFilter(
+        field_name="deadline", lookup_expr="lte", label=_("截止日期至")
+    )
+
+    class Meta:
+        model = SupportApplication
+        fields: list[str] = []

@@ -1,0 +1,317 @@
+"""Reads of projects, the board, tasks and 对上争取, always scoped to the user asking first."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from crm import audit
+from crm.models import User
+from crm.visibility import scope_q
+from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
+from projects.models import (
+    ProgressReport,
+    Project,
+    ProjectTransition,
+    SupportApplication,
+    Target,
+    Task,
+    reached_signed_q,
+)
+
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+def project_queryset(*, user: User) -> QuerySet[Project]:
+    """Visible projects with what a card or table row shows, in the same query."""
+    return (
+        Project.objects.visible_to(user)
+        .select_related("industry", "task_force", "leader", "owner")
+        .with_target()
+        .with_latest_progress()
+    )
+
+
+def project_list(*, user: User, filters: Any = None) -> ProjectFilterSet:
+    """The filter set over the projects ``user`` may see; ``.qs`` is the result."""
+    return ProjectFilterSet(filters or None, queryset=project_queryset(user=user))
+
+
+def project_get(*, user: User, pk: int) -> Project:
+    """One project, or 404 if it does not exist or is outside the user's scope."""
+    try:
+        return (
+            project_queryset(user=user)
+            .select_related("lead", "chain_link__chain", "created_by", "updated_by")
+            .get(pk=pk)
+        )
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("没有找到这个项目。")) from None
+
+
+def targets_by_id() -> dict[int, Target]:
+    return {target.pk: target for target in Target.objects.filter(is_active=True)}
+
+
+def attach_targets(
+    projects: list[Project], today: datetime.date, targets: dict[int, Target] | None = None
+) -> list[Project]:
+    """Give each project ``target`` (the Target it is under), ``days_left``, ``is_late`` and
+    ``days_late``. Costs one query (none when ``targets`` is given), however many projects.
+    """
+    if targets is None:
+        targets = targets_by_id()
+    for project in projects:
+        project.target = targets.get(getattr(project, "target_id", None))
+        project.days_left = project.target.days_left(today) if project.target else None
+        project.is_late = project.days_left is not None and project.days_left < 0
+        project.days_late = -project.days_left if project.is_late else 0
+    return projects
+
+
+def project_timeline(*, project: Project) -> list[tuple[str, Any, Any]]:
+    """Status moves and field changes, newest first, as (kind, when, item)."""
+    entries: list[tuple[str, Any, Any]] = [
+        ("transition", move.moved_at, move)
+        for move in ProjectTransition.objects.filter(project=project).select_related("actor")
+    ]
+    entries += [("change", change.changed_at, change) for change in audit.change_history(project)]
+    return sorted(entries, key=lambda entry: entry[1], reverse=True)
+
+
+def progress_reports(*, project: Project) -> QuerySet[ProgressReport]:
+    return project.progress_reports.select_related("created_by")
+
+
+@dataclass
+class BoardColumn:
+    status: str
+    label: str
+    count: int
+    total_investment: Decimal
+    cards: list[Project]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+@dataclass
+class Rates:
+    """The rates leaders report, each with numerator and denominator (rate ``None`` when 0/0)."""
+
+    commenced: int = 0
+    reached_signed: int = 0
+    funds_in_place: Decimal = Decimal(0)
+    signed_amount: Decimal = Decimal(0)
+    kept: int = 0
+    due: int = 0
+
+    @staticmethod
+    def _ratio(numerator: Any, denominator: Any) -> float | None:
+        return float(numerator) / float(denominator) * 100 if denominator else None
+
+    @property
+    def commencement_rate(self) -> float | None:
+        """开工率: commenced or producing ÷ every project that reached signed."""
+        return self._ratio(self.commenced, self.reached_signed)
+
+    @property
+    def funds_rate(self) -> float | None:
+        """资金到位率: funds in place ÷ signed amount, over projects that reached signed."""
+        return self._ratio(self.funds_in_place, self.signed_amount)
+
+    @property
+    def keeping_rate(self) -> float | None:
+        """履约率: (project, target) pairs kept by the due date ÷ pairs whose date has passed."""
+        return self._ratio(self.kept, self.due)
+
+
+@dataclass
+class StandingRow:
+    project: Project
+    days_in_status: int
+
+
+@dataclass
+class Board:
+    columns: list[BoardColumn]
+    rates: Rates
+    negotiating_unsigned: list[StandingRow]
+    signed_not_commenced: list[StandingRow]
+    negotiating_unsigned_count: int = 0
+    signed_not_commenced_count: int = 0
+    filterset: Any = field(default=None, repr=False)
+
+
+def _date_reached_q(status: str, day: datetime.date) -> Q:
+    """Projects that had reached ``status`` on ``day`` (its date recorded on or before it)."""
+    if status == Project.Status.NEGOTIATING:
+        return Q(created_at__date__lte=day)
+    return Q(**{f"{Project.STATUS_DATE_FIELDS[status]}__lte": day})
+
+
+def project_rates(projects: QuerySet[Project], today: datetime.date) -> Rates:
+    """开工率, 资金到位率 and 履约率 over ``projects`` (already scoped and filtered).
+
+    Costs one query plus one per target whose due date has passed (a handful, set by admins).
+    """
+    plain = projects.order_by()
+    signed = plain.filter(reached_signed_q()).aggregate(
+        reached=Count("id"),
+        commenced=Count(
+            "id", filter=Q(status__in=[Project.Status.COMMENCED, Project.Status.PRODUCING])
+        ),
+        funds=Coalesce(Sum("funds_in_place"), ZERO),
+        signed=Coalesce(Sum("signed_amount"), ZERO),
+    )
+    rates = Rates(
+        commenced=signed["commenced"],
+        reached_signed=signed["reached"],
+        funds_in_place=signed["funds"],
+        signed_amount=signed["signed"],
+    )
+    for target in Target.objects.filter(is_active=True, due_on__lt=today):
+        under = plain.filter(_date_reached_q(target.status, target.due_on))
+        if target.category:
+            under = under.filter(category=target.category)
+        goal_field = Project.STATUS_DATE_FIELDS[target.goal_status]
+        counts = under.aggregate(
+            due=Count("id"), kept=Count("id", filter=Q(**{f"{goal_field}__lte": target.due_on}))
+        )
+        rates.due += counts["due"]
+        rates.kept += counts["kept"]
+    return rates
+
+
+def _standing(queryset: QuerySet[Project], today: datetime.date, limit: int) -> list[StandingRow]:
+    rows = list(queryset.order_by("status_changed_on", "id")[:limit])
+    return [StandingRow(project, project.days_in_status(today)) for project in rows]
+
+
+BOARD_STATUSES = Project.Status.values
+
+
+def project_board(
+    *,
+    user: User,
+    filters: Any = None,
+    today: datetime.date,
+    per_column: int = 30,
+    standing_limit: int = 15,
+) -> Board:
+    """The 挂图作战 board over the visible, filtered projects.
+
+    One query for the columns' counts and totals, one per column for its cards (the most
+    urgent deadline first, late ones on top), one for targets, the rates and the two standing
+    lists: a fixed number of queries whatever the number of projects.
+    """
+    filterset = project_list(user=user, filters=filters)
+    projects = filterset.qs
+    totals = {
+        row["status"]: row
+        for row in projects.order_by()
+        .values("status")
+        .annotate(count=Count("id"), total=Coalesce(Sum("total_investment"), ZERO))
+    }
+    targets = targets_by_id()
+    columns = []
+    for status, label in Project.Status.choices:
+        cards = list(
+            projects.filter(status=status).order_by(
+                F("target_due_on").asc(nulls_last=True), "-updated_at", "-id"
+            )[:per_column]
+        )
+        attach_targets(cards, today, targets)
+        row = totals.get(status, {})
+        columns.append(
+            BoardColumn(
+                status=status,
+                label=label,
+                count=row.get("count", 0),
+                total_investment=row.get("total", Decimal(0)),
+                cards=cards,
+            )
+        )
+    negotiating = projects.filter(status=Project.Status.NEGOTIATING)
+    signed = projects.filter(status=Project.Status.SIGNED)
+    by_column = {column.status: column.count for column in columns}
+    return Board(
+        columns=columns,
+        rates=project_rates(projects, today),
+        negotiating_unsigned=_standing(negotiating, today, standing_limit),
+        signed_not_commenced=_standing(signed, today, standing_limit),
+        negotiating_unsigned_count=by_column.get(Project.Status.NEGOTIATING, 0),
+        signed_not_commenced_count=by_column.get(Project.Status.SIGNED, 0),
+        filterset=filterset,
+    )
+
+
+# Tasks -----------------------------------------------------------------------------------
+
+
+def open_tasks(*, user: User) -> QuerySet[Task]:
+    """The user's open tasks, soonest due first, with their projects."""
+    return (
+        Task.objects.filter(assignee=user, done=False)
+        .select_related("project")
+        .order_by("due_on", "id")
+    )
+
+
+def project_tasks(*, project: Project) -> QuerySet[Task]:
+    return project.tasks.select_related("assignee")
+
+
+def tasks_overdue(*, today: datetime.date) -> QuerySet[Task]:
+    """Every overdue task (the reminder email's source), with project and assignee."""
+    return (
+        Task.objects.overdue(today)
+        .filter(assignee__is_active=True)
+        .select_related("project", "assignee")
+        .order_by("due_on", "id")
+    )
+
+
+# 对上争取 ----------------------------------------------------------------------------------
+
+
+def support_queryset(*, user: User) -> QuerySet[SupportApplication]:
+    return (
+        SupportApplication.objects.filter(scope_q(user, owner="owner", task_force="task_force"))
+        .select_related("owner", "task_force")
+        .prefetch_related("projects")
+    )
+
+
+def support_list(*, user: User, filters: Any = None) -> SupportApplicationFilterSet:
+    return SupportApplicationFilterSet(filters or None, queryset=support_queryset(user=user))
+
+
+def support_get(*, user: User, pk: int) -> SupportApplication:
+    try:
+        return support_queryset(user=user).get(pk=pk)
+    except (SupportApplication.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("没有找到这个对上争取事项。")) from None
+
+
+def support_totals(applications: QuerySet[SupportApplication], by: str) -> list[dict[str, Any]]:
+    """Count and amounts grouped by ``fund_source`` or ``status``, with display labels."""
+    labels = dict(SupportApplication._meta.get_field(by).choices)
+    rows = (
+        applications.order_by()
+        .values(by)
+        .annotate(
+            count=Count("id", distinct=True),
+            requested=Coalesce(Sum("amount_requested"), ZERO),
+            approved=Coalesce(Sum("amount_approved"), ZERO),
+            allocated=Coalesce(Sum("amount_allocated"), ZERO),
+        )
+        .order_by(by)
+    )
+    return [{**row, "key": row[by], "label": labels.get(row[by], row[by])} for row in rows]

@@ -1,0 +1,533 @@
+"""Every change to projects, targets' subjects, progress, tasks and 对上争取 goes through here.
+
+Each function is atomic, locks the row it changes, refuses with a domain error
+(``crm.exceptions``) rather than half-writing, and records its history (``crm.audit``).
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import audit
+from crm.exceptions import (
+    ConflictError,
+    DomainError,
+    DuplicateError,
+    PermissionRefused,
+    TransitionRefused,
+)
+from crm.models import ChangeLog, User
+from crm.validators import is_valid_credit_code, normalize_credit_code
+from crm.visibility import task_force_ids
+from leads.models import Lead
+from leads.services import can_change_lead
+from projects.models import (
+    CapitalIncrease,
+    ProgressReport,
+    Project,
+    ProjectTransition,
+    SupportApplication,
+    SupportTransition,
+    Task,
+)
+from projects.rules import move_problem, support_move_problem
+
+# Fields edited on the project form and through the API. Status and its dates change only
+# through ``project_transition``; amounts grow through capital increases or this form.
+EDITABLE_FIELDS = (
+    "name",
+    "category",
+    "enterprise_name",
+    "credit_code",
+    "industry",
+    "chain_link",
+    "total_investment",
+    "signed_amount",
+    "funds_in_place",
+    "leader",
+    "owner",
+    "task_force",
+    "department",
+    "location",
+    "description",
+    "target_commence_on",
+    "target_production_on",
+)
+TRANSITION_AUDIT_FIELDS = (
+    "status",
+    "framework_signed_on",
+    "signed_on",
+    "commenced_on",
+    "producing_on",
+    "signed_amount",
+)
+
+
+def can_change_project(user: User, project: Project) -> bool:
+    """Whether ``user`` may edit and move ``project``: anyone whose scope holds it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.sees_everything or project.owner_id == user.pk:
+        return True
+    return project.task_force_id is not None and project.task_force_id in task_force_ids(user)
+
+
+def _check_credit_code(project: Project) -> None:
+    """The enterprise identifies the project: valid code required unless it is livelihood."""
+    project.credit_code = normalize_credit_code(project.credit_code or "")
+    if not project.credit_code:
+        if project.category != Project.Category.LIVELIHOOD:
+            raise DomainError.for_field(
+                "credit_code", _("产业项目和裂变升级项目需要填写投资企业的统一社会信用代码。")
+            )
+        return
+    if not is_valid_credit_code(project.credit_code):
+        raise DomainError.for_field("credit_code", _("统一社会信用代码无效，请核对。"))
+    holder = Project.objects.filter(credit_code=project.credit_code).exclude(pk=project.pk).first()
+    if holder is not None:
+        message = _(
+            "该企业已有项目「%(name)s」。同一企业只登记一个项目，增资请在原项目上登记。"
+        ) % {"name": holder.name}
+        raise DuplicateError(message, field_errors={"credit_code": [message]})
+
+
+def _save(project: Project, **kwargs: Any) -> None:
+    """Save, turning a lost race on the unique credit code into a clear duplicate error."""
+    try:
+        with transaction.atomic():
+            project.save(**kwargs)
+    except IntegrityError as error:
+        if "credit_code" in str(error):
+            _check_credit_code(project)
+        raise
+
+
+def _lock(project: Project, expected_version: int | None) -> Project:
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            _("这个项目刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。")
+            % {"who": locked.updated_by}
+        )
+    return locked
+
+
+@transaction.atomic
+def project_create(*, actor: User, data: dict[str, Any], lead: Lead | None = None) -> Project:
+    """Register a project in the negotiating status (livelihood and upgrade need no lead)."""
+    fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+    fields.setdefault("owner", actor)
+    if fields["owner"] is None:
+        fields["owner"] = actor
+    task_force = fields.get("task_force")
+    if (
+        task_force is not None
+        and not actor.sees_everything
+        and task_force.pk not in task_force_ids(actor)
+    ):
+        raise PermissionRefused(
+            _("只能把项目放入自己所在的专班。"),
+            field_errors={"task_force": [_("您不在「%(tf)s」中。") % {"tf": task_force}]},
+        )
+    today = timezone.localdate()
+    project = Project(
+        **fields,
+        lead=lead,
+        status=Project.Status.NEGOTIATING,
+        status_changed_on=today,
+        created_by=actor,
+        updated_by=actor,
+    )
+    _check_credit_code(project)
+    project.full_clean(exclude=["lead", "credit_code"], validate_unique=False)
+    _save(project)
+    audit.change_record(instance=project, actor=actor, action=ChangeLog.Action.CREATE)
+    return project
+
+
+@transaction.atomic
+def project_create_from_lead(
+    *, lead: Lead, actor: User, data: dict[str, Any] | None = None
+) -> Project:
+    """Convert a docking lead into a project, carrying its data over and linking the two.
+
+    ``data`` may name the project and override carried values (category, leader, dates …).
+    The lead records the conversion in its history; it can move dock → serve once the project
+    has been formally signed.
+    """
+    if not can_change_lead(actor, lead):
+        raise PermissionRefused(_("您无权转换这条线索。"))
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.stage != Lead.Stage.DOCK:
+        raise TransitionRefused(_("只有「对接」阶段的线索可以转为项目。"))
+    if Project.objects.filter(lead=lead).exists():
+        raise ConflictError(_("这条线索已经转为项目。"))
+    carried: dict[str, Any] = {
+        "name": _("%(company)s投资项目") % {"company": lead.company_name},
+        "category": Project.Category.INDUSTRIAL,
+        "enterprise_name": lead.company_name,
+        "credit_code": lead.credit_code,
+        "industry": lead.industry,
+        "chain_link": lead.chain_link,
+        "total_investment": lead.planned_investment or Decimal(0),
+        "owner": lead.owner,
+        "task_force": lead.task_force,
+        "description": lead.intent,
+    }
+    carried.update({key: value for key, value in (data or {}).items() if value not in (None, "")})
+    project = project_create(actor=actor, data=carried, lead=lead)
+    audit.change_record(
+        instance=lead,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=[{"field": "project", "label": str(_("关联项目")), "old": "", "new": project.name}],
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *, project: Project, actor: User, data: dict[str, Any], expected_version: int | None = None
+) -> Project:
+    """Change a project's fields, recording each change. Does nothing when nothing changes."""
+    if not can_change_project(actor, project):
+        raise PermissionRefused(_("您无权修改这个项目。"))
+    project = _lock(project, expected_version)
+    changes = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+    if "credit_code" in changes:
+        changes["credit_code"] = normalize_credit_code(changes["credit_code"] or "")
+    changed = [name for name, value in changes.items() if getattr(project, name) != value]
+    if not changed:
+        return project
+    before = audit.snapshot(project, changed)
+    for name in changed:
+        setattr(project, name, changes[name])
+    if "credit_code" in changed or "category" in changed:
+        _check_credit_code(project)
+    project.full_clean(exclude=["lead", "credit_code"], validate_unique=False)
+    project.version += 1
+    project.updated_by = actor
+    _save(project, update_fields=[*changed, "version", "updated_by", "updated_at"])
+    audit.change_record(
+        instance=project,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=audit.diff(project, before, audit.snapshot(project, before)),
+    )
+    return project
+
+
+@transaction.atomic
+def project_transition(
+    *,
+    project: Project,
+    to: str,
+    actor: User,
+    reason: str = "",
+    date: datetime.date | None = None,
+    signed_amount: Decimal | None = None,
+    expected_version: int | None = None,
+) -> Project:
+    """Move a project to status ``to`` under the rules, recording the move and changed fields.
+
+    A forward move records its date (signed also the signed amount); a move back clears the
+    dates of the statuses left behind; stalling remembers the status to resume. Of two people
+    moving the same project at once the row lock serialises them, and the second is told.
+    """
+    if not can_change_project(actor, project):
+        raise PermissionRefused(_("您无权推进这个项目。"))
+    project = _lock(project, expected_version)
+    if project.status == to:
+        raise ConflictError(
+            _("这个项目已经处于「%(status)s」状态（可能刚被%(who)s推进），请刷新后查看。")
+            % {"status": project.get_status_display(), "who": project.updated_by}
+        )
+    today = timezone.localdate()
+    problem = move_problem(
+        project=project, to=to, reason=reason, date=date, signed_amount=signed_amount, today=today
+    )
+    if problem:
+        raise TransitionRefused(problem)
+    from_status = project.status
+    before = audit.snapshot(project, TRANSITION_AUDIT_FIELDS)
+    Status = Project.Status
+    if to in Project.STATUS_DATE_FIELDS and from_status in Project.PIPELINE:
+        if Project.PIPELINE.index(to) > Project.PIPELINE.index(from_status):
+            setattr(project, Project.STATUS_DATE_FIELDS[to], date)
+        if to == Status.SIGNED and signed_amount is not None:
+            project.signed_amount = signed_amount
+    if from_status in Project.PIPELINE and to in Project.PIPELINE:
+        for status in Project.PIPELINE[Project.PIPELINE.index(to) + 1 :]:
+            setattr(project, Project.STATUS_DATE_FIELDS[status], None)
+    project.resume_status = from_status if to == Status.STALLED else ""
+    project.status = to
+    project.status_changed_on = date or today
+    project.version += 1
+    project.updated_by = actor
+    project.save(
+        update_fields=[
+            *TRANSITION_AUDIT_FIELDS,
+            "resume_status",
+            "status_changed_on",
+            "version",
+            "updated_by",
+            "updated_at",
+        ]
+    )
+    ProjectTransition.objects.create(
+        project=project,
+        from_status=from_status,
+        to_status=to,
+        occurred_on=date or today,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    audit.change_record(
+        instance=project,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=audit.diff(project, before, audit.snapshot(project, before)),
+    )
+    return project
+
+
+@transaction.atomic
+def capital_increase_create(
+    *,
+    project: Project,
+    actor: User,
+    agreed_on: datetime.date,
+    amount: Decimal,
+    signed_amount: Decimal = Decimal(0),
+    note: str = "",
+) -> CapitalIncrease:
+    """Record a capital increase (增资) on the existing project and add it to its amounts."""
+    if not can_change_project(actor, project):
+        raise PermissionRefused(_("您无权修改这个项目。"))
+    if amount is None or amount <= 0:
+        raise DomainError.for_field("amount", _("新增投资须大于零。"))
+    if signed_amount is None or signed_amount < 0:
+        raise DomainError.for_field("signed_amount", _("新增签约金额不能为负数。"))
+    if agreed_on > timezone.localdate():
+        raise DomainError.for_field("agreed_on", _("增资日期不能晚于今天。"))
+    project = _lock(project, None)
+    increase = CapitalIncrease.objects.create(
+        project=project,
+        agreed_on=agreed_on,
+        amount=amount,
+        signed_amount=signed_amount,
+        note=note,
+        created_by=actor,
+    )
+    fields = ["total_investment", "signed_amount"]
+    before = audit.snapshot(project, fields)
+    project.total_investment += amount
+    project.signed_amount += signed_amount
+    project.version += 1
+    project.updated_by = actor
+    project.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    changes = audit.diff(project, before, audit.snapshot(project, before))
+    changes.append(
+        {"field": "capital_increase", "label": str(_("增资")), "old": "", "new": str(increase)}
+    )
+    audit.change_record(
+        instance=project, actor=actor, action=ChangeLog.Action.UPDATE, changes=changes
+    )
+    return increase
+
+
+@transaction.atomic
+def progress_report_create(
+    *,
+    project: Project,
+    actor: User,
+    reported_on: datetime.date,
+    percent: int,
+    done: str,
+    problems: str = "",
+    problem_owner: str = "",
+) -> ProgressReport:
+    """Record a progress report; a problem needing coordination must name who solves it."""
+    if not can_change_project(actor, project):
+        raise PermissionRefused(_("您无权为这个项目报告进度。"))
+    if reported_on > timezone.localdate():
+        raise DomainError.for_field("reported_on", _("报告日期不能晚于今天。"))
+    if not 0 <= percent <= 100:
+        raise DomainError.for_field("percent", _("形象进度应在 0 到 100 之间。"))
+    if problems.strip() and not problem_owner.strip():
+        raise DomainError.for_field("problem_owner", _("请填写负责协调解决问题的单位或人员。"))
+    report = ProgressReport(
+        project=project,
+        reported_on=reported_on,
+        percent=percent,
+        done=done,
+        problems=problems,
+        problem_owner=problem_owner,
+        created_by=actor,
+    )
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def progress_problem_solve(
+    *, report: ProgressReport, actor: User, solved_on: datetime.date | None = None
+) -> ProgressReport:
+    """Mark the problem of a progress report solved (nothing to do when it already is)."""
+    if not can_change_project(actor, report.project):
+        raise PermissionRefused(_("您无权修改这个项目。"))
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.solved:
+        return report
+    if not report.problems.strip():
+        raise DomainError(_("这份进度报告没有需要协调的问题。"))
+    report.solved = True
+    report.solved_on = max(solved_on or timezone.localdate(), report.reported_on)
+    report.save(update_fields=["solved", "solved_on"])
+    audit.change_record(
+        instance=report.project,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=[
+            {
+                "field": "progress_problem",
+                "label": str(_("协调问题")),
+                "old": report.problems[:100],
+                "new": str(_("已解决")),
+            }
+        ],
+    )
+    return report
+
+
+@transaction.atomic
+def task_create(
+    *, project: Project, actor: User, title: str, assignee: User, due_on: datetime.date
+) -> Task:
+    """Assign a task on a project to a person with a due date."""
+    if not can_change_project(actor, project):
+        raise PermissionRefused(_("您无权为这个项目布置任务。"))
+    if not title.strip():
+        raise DomainError.for_field("title", _("请填写任务内容。"))
+    return Task.objects.create(
+        project=project, title=title.strip(), assignee=assignee, due_on=due_on, created_by=actor
+    )
+
+
+@transaction.atomic
+def task_set_done(*, task: Task, actor: User, done: bool = True) -> Task:
+    """Mark a task done (or open again); its assignee or anyone who may change the project."""
+    if task.assignee_id != actor.pk and not can_change_project(actor, task.project):
+        raise PermissionRefused(_("您无权修改这项任务。"))
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.done == done:
+        return task
+    task.done = done
+    task.done_on = timezone.localdate() if done else None
+    task.save(update_fields=["done", "done_on"])
+    return task
+
+
+# 对上争取 -------------------------------------------------------------------------------
+
+SUPPORT_EDITABLE_FIELDS = (
+    "title",
+    "fund_source",
+    "policy_reference",
+    "amount_requested",
+    "deadline",
+    "owner",
+    "task_force",
+    "note",
+)
+
+
+def can_change_application(user: User, application: SupportApplication) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.sees_everything or application.owner_id == user.pk:
+        return True
+    return application.task_force_id is not None and application.task_force_id in task_force_ids(
+        user
+    )
+
+
+@transaction.atomic
+def support_application_create(
+    *, actor: User, data: dict[str, Any], projects: list[Project] | None = None
+) -> SupportApplication:
+    """Register an application in the planned (谋划) status, linked to its projects."""
+    fields = {name: data[name] for name in SUPPORT_EDITABLE_FIELDS if name in data}
+    if fields.get("owner") is None:
+        fields["owner"] = actor
+    application = SupportApplication(
+        **fields,
+        status=SupportApplication.Status.PLANNED,
+        status_changed_on=timezone.localdate(),
+        created_by=actor,
+    )
+    application.full_clean()
+    application.save()
+    if projects:
+        application.projects.set(projects)
+    audit.change_record(instance=application, actor=actor, action=ChangeLog.Action.CREATE)
+    return application
+
+
+@transaction.atomic
+def support_transition(
+    *,
+    application: SupportApplication,
+    to: str,
+    actor: User,
+    reason: str = "",
+    amount: Decimal | None = None,
+    expected_version: int | None = None,
+) -> SupportApplication:
+    """Move an application to status ``to``; approved records the approved amount, allocated
+    the allocated amount. Concurrent moves: one wins, the other gets ``ConflictError``."""
+    if not can_change_application(actor, application):
+        raise PermissionRefused(_("您无权推进这个事项。"))
+    application = SupportApplication.objects.select_for_update().get(pk=application.pk)
+    if expected_version is not None and application.version != expected_version:
+        raise ConflictError(_("这个事项刚刚被修改过，请刷新后再操作。"))
+    if application.status == to:
+        raise ConflictError(
+            _("这个事项已经处于「%(status)s」状态，请刷新后查看。")
+            % {"status": application.get_status_display()}
+        )
+    problem = support_move_problem(application=application, to=to, reason=reason, amount=amount)
+    if problem:
+        raise TransitionRefused(problem)
+    fields = ["status"]
+    before = audit.snapshot(application, ["status", "amount_approved", "amount_allocated"])
+    if to == SupportApplication.Status.APPROVED:
+        application.amount_approved = amount
+        fields.append("amount_approved")
+    elif to == SupportApplication.Status.ALLOCATED:
+        application.amount_allocated = amount
+        fields.append("amount_allocated")
+    from_status = application.status
+    application.status = to
+    application.status_changed_on = timezone.localdate()
+    application.version += 1
+    application.save(update_fields=[*fields, "status_changed_on", "version", "updated_at"])
+    SupportTransition.objects.create(
+        application=application,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    audit.change_record(
+        instance=application,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=audit.diff(application, before, audit.snapshot(application, before)),
+    )
+    return application

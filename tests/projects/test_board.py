@@ -1,0 +1,180 @@
+"""The board: columns, counts, totals, the rates, the standing lists and its query budget."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from crm.models import User
+from projects.models import ProgressReport
+from projects.selectors import project_board
+from tests.factories import UserFactory, industry
+from tests.projects.conftest import TODAY, ProjectFactory, TargetFactory, signed_project
+
+
+def column(board, status):
+    return next(c for c in board.columns if c.status == status)
+
+
+def test_one_column_per_status_with_count_and_total_investment(fixed_today, bureau_leader):
+    ProjectFactory(total_investment=Decimal(1000))
+    ProjectFactory(total_investment=Decimal("2500.5"))
+    signed_project(total_investment=Decimal(40000))
+    board = project_board(user=bureau_leader, today=TODAY)
+    assert [c.status for c in board.columns] == [
+        "negotiating",
+        "framework",
+        "signed",
+        "commenced",
+        "producing",
+        "stalled",
+        "terminated",
+    ]
+    negotiating = column(board, "negotiating")
+    assert (negotiating.count, negotiating.total_investment) == (2, Decimal("3500.50"))
+    assert len(negotiating.cards) == 2
+    assert column(board, "signed").count == 1
+    assert column(board, "producing").count == 0
+    assert column(board, "producing").total_investment == 0
+
+
+def test_the_card_limit_leaves_the_count_whole(fixed_today, bureau_leader):
+    for _ in range(5):
+        ProjectFactory()
+    negotiating = column(
+        project_board(user=bureau_leader, today=TODAY, per_column=3), "negotiating"
+    )
+    assert (negotiating.count, len(negotiating.cards), negotiating.more) == (5, 3, 2)
+
+
+def test_cards_carry_target_lateness_and_latest_progress(fixed_today, bureau_leader):
+    TargetFactory(status="signed", due_on=datetime.date(2026, 11, 1))
+    project = signed_project(leader=bureau_leader)
+    for day, percent in ((datetime.date(2026, 10, 1), 10), (datetime.date(2026, 11, 20), 35)):
+        ProgressReport.objects.create(
+            project=project,
+            reported_on=day,
+            percent=percent,
+            done=f"完成{percent}%",
+            created_by=bureau_leader,
+        )
+    card = column(project_board(user=bureau_leader, today=TODAY), "signed").cards[0]
+    assert card.is_late and card.days_late == 27
+    assert (card.progress_percent, card.progress_done) == (35, "完成35%")
+
+
+def test_filters_narrow_the_columns(fixed_today, bureau_leader, task_force):
+    ProjectFactory(category="livelihood", credit_code="", task_force=task_force)
+    ProjectFactory(category="industrial")
+    board = project_board(user=bureau_leader, filters={"category": ["livelihood"]}, today=TODAY)
+    assert column(board, "negotiating").count == 1
+    board = project_board(
+        user=bureau_leader, filters={"task_force_id": [task_force.pk]}, today=TODAY
+    )
+    assert column(board, "negotiating").count == 1
+
+
+def test_industry_filter_takes_the_industry_code(fixed_today, bureau_leader):
+    ProjectFactory(industry=industry("dairy"))
+    ProjectFactory(industry=industry("rice"))
+    board = project_board(user=bureau_leader, filters={"industry": ["dairy"]}, today=TODAY)
+    assert column(board, "negotiating").count == 1
+
+
+def test_late_only_filter(fixed_today, bureau_leader):
+    TargetFactory(status="signed", due_on=datetime.date(2026, 11, 1))
+    signed_project()
+    ProjectFactory()
+    board = project_board(user=bureau_leader, filters={"late": "true"}, today=TODAY)
+    assert [c.count for c in board.columns] == [0, 0, 1, 0, 0, 0, 0]
+
+
+def test_rates_for_the_filtered_set(fixed_today, bureau_leader):
+    due = datetime.date(2026, 10, 31)
+    TargetFactory(status="signed", goal_status="commenced", due_on=due)
+    TargetFactory(status="framework", goal_status="signed", due_on=datetime.date(2026, 12, 31))
+    kept = signed_project(
+        status="commenced",
+        commenced_on=datetime.date(2026, 9, 1),
+        signed_amount=Decimal(8000),
+        funds_in_place=Decimal(4000),
+    )
+    broken = signed_project(signed_amount=Decimal(8000))
+    signed_project(signed_on=datetime.date(2026, 11, 15), signed_amount=Decimal(4000))  # after due
+    signed_project(status="stalled", resume_status="signed", signed_amount=Decimal(0))
+    ProjectFactory(status="framework", framework_signed_on=datetime.date(2026, 3, 1))
+    rates = project_board(user=bureau_leader, today=TODAY).rates
+    # 开工率: 1 commenced of 4 that reached signed (the stalled one had signed)
+    assert (rates.commenced, rates.reached_signed) == (1, 4)
+    assert rates.commencement_rate == pytest.approx(25.0)
+    # 资金到位率: 4,000 in place of 20,000 signed
+    assert rates.funds_rate == pytest.approx(20.0)
+    # 履约率: of the 3 signed by 2026-10-31, one commenced by then (the framework target is
+    # not yet due)
+    assert (rates.kept, rates.due) == (1, 3)
+    assert kept.pk != broken.pk
+    filtered = project_board(user=bureau_leader, filters={"status": ["commenced"]}, today=TODAY)
+    assert (filtered.rates.kept, filtered.rates.due) == (1, 1)
+
+
+def test_rates_with_nothing_to_count_are_none(fixed_today, bureau_leader):
+    rates = project_board(user=bureau_leader, today=TODAY).rates
+    assert rates.commencement_rate is None and rates.funds_rate is None
+    assert rates.keeping_rate is None
+
+
+def test_standing_lists_show_days_in_status_longest_first(fixed_today, bureau_leader):
+    ProjectFactory(name="新洽谈", status_changed_on=datetime.date(2026, 11, 20))
+    ProjectFactory(name="老洽谈", status_changed_on=datetime.date(2026, 5, 1))
+    signed_project(name="签约未开工", status_changed_on=datetime.date(2026, 6, 1))
+    signed_project(name="已开工", status="commenced", commenced_on=datetime.date(2026, 9, 1))
+    board = project_board(user=bureau_leader, today=TODAY)
+    assert [(r.project.name, r.days_in_status) for r in board.negotiating_unsigned] == [
+        ("老洽谈", 211),
+        ("新洽谈", 8),
+    ]
+    assert [r.project.name for r in board.signed_not_commenced] == ["签约未开工"]
+    assert board.signed_not_commenced[0].days_in_status == 180
+
+
+def make_projects(count: int, leader: User) -> None:
+    for index in range(count):
+        project = signed_project(leader=leader) if index % 2 else ProjectFactory(leader=leader)
+        ProgressReport.objects.create(
+            project=project, reported_on=TODAY, percent=10, done="x", created_by=leader
+        )
+
+
+def count_queries(callable_) -> int:
+    with CaptureQueriesContext(connection) as context:
+        callable_()
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("surface", ["selector", "page", "api"])
+def test_the_board_query_count_does_not_grow_with_the_cards(
+    fixed_today, client, bureau_leader, surface
+):
+    client.force_login(bureau_leader)
+    leaders = [UserFactory(role="leader") for _ in range(3)]
+
+    def render() -> None:
+        if surface == "selector":
+            board = project_board(user=bureau_leader, today=TODAY)
+            for c in board.columns:
+                for card in c.cards:
+                    str(card.leader), str(card.industry), card.progress_percent
+        elif surface == "page":
+            assert client.get(reverse("projects:board")).status_code == 200
+        else:
+            assert client.get("/api/v1/projects/board/").status_code == 200
+
+    TargetFactory(status="signed", due_on=datetime.date(2026, 11, 1))
+    make_projects(4, leaders[0])
+    small = count_queries(render)
+    make_projects(40, leaders[1])
+    large = count_queries(render)
+    assert small == large

@@ -1,0 +1,262 @@
+"""Pages: the board, the transition endpoint behind the drag, the table and its export,
+the lead conversion, progress, tasks and the panels other pages include."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from leads.models import Lead
+from projects.models import ProgressReport, Project, Task
+from tests.factories import LeadFactory, make_credit_code
+from tests.projects.conftest import (
+    TODAY,
+    ProjectFactory,
+    TargetFactory,
+    TaskFactory,
+    signed_project,
+)
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def leader_client(client, leader):
+    client.force_login(leader)
+    return client
+
+
+def test_the_board_shows_columns_cards_and_late_marks(fixed_today, leader_client, task_force):
+    TargetFactory(status="signed", due_on=datetime.date(2026, 11, 1), description="入冬前开工")
+    signed_project(name="灌区排水治理", task_force=task_force, total_investment=Decimal(28000))
+    ProjectFactory(name="米糠油项目", task_force=task_force)
+    response = leader_client.get(reverse("projects:board"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "灌区排水治理" in html and "米糠油项目" in html
+    assert "逾期 27 天" in html
+    assert "28,000 万元" in html
+    assert 'id="move-requirements"' in html
+    assert [c.count for c in response.context["board"].columns][:3] == [1, 0, 1]
+
+
+def test_the_board_keeps_its_filters_in_the_url(fixed_today, leader_client, task_force):
+    ProjectFactory(name="民生项目甲", category="livelihood", credit_code="", task_force=task_force)
+    ProjectFactory(name="产业项目乙", task_force=task_force)
+    response = leader_client.get(reverse("projects:board"), {"category": "livelihood"})
+    html = response.content.decode()
+    assert "民生项目甲" in html and "产业项目乙" not in html
+    assert "category=livelihood" in html  # the table and export links keep the filters
+
+
+def test_dragging_to_a_column_moves_and_answers_the_new_card(
+    fixed_today, leader_client, task_force
+):
+    project = signed_project(task_force=task_force)
+    response = leader_client.post(
+        reverse("projects:transition", args=[project.pk]),
+        {"to": "commenced", "date": "2026-11-20", "version": project.version},
+        **JSON,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] and body["status"] == "commenced"
+    assert 'data-status="commenced"' in body["card"]
+    project.refresh_from_db()
+    assert project.commenced_on == datetime.date(2026, 11, 20)
+
+
+def test_a_refused_drag_answers_why(fixed_today, leader_client, task_force):
+    project = ProjectFactory(task_force=task_force)
+    response = leader_client.post(
+        reverse("projects:transition", args=[project.pk]), {"to": "commenced"}, **JSON
+    )
+    assert response.status_code == 400
+    assert "不能跳过" in response.json()["detail"]
+    project.refresh_from_db()
+    assert project.status == "negotiating"
+
+
+def test_a_stale_drag_is_a_conflict(fixed_today, leader_client, task_force):
+    project = signed_project(task_force=task_force)
+    response = leader_client.post(
+        reverse("projects:transition", args=[project.pk]),
+        {"to": "commenced", "date": "2026-11-20", "version": project.version + 1},
+        **JSON,
+    )
+    assert response.status_code == 409
+
+
+def test_the_project_page_form_moves_and_redirects(fixed_today, leader_client, task_force):
+    project = ProjectFactory(task_force=task_force)
+    response = leader_client.post(
+        reverse("projects:transition", args=[project.pk]),
+        {"to": "stalled", "reason": "企业资金未到位"},
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.status == "stalled"
+
+
+def test_out_of_scope_pages_are_404(fixed_today, client, other_officer, task_force):
+    project = ProjectFactory(task_force=task_force)
+    client.force_login(other_officer)
+    assert client.get(reverse("projects:detail", args=[project.pk])).status_code == 404
+    response = client.post(
+        reverse("projects:transition", args=[project.pk]), {"to": "framework"}, **JSON
+    )
+    assert response.status_code == 404
+
+
+def test_the_project_page_shows_progress_tasks_and_history(
+    fixed_today, leader_client, leader, task_force
+):
+    project = signed_project(task_force=task_force)
+    leader_client.post(
+        reverse("projects:progress_create", args=[project.pk]),
+        {
+            "reported_on": "2026-11-27",
+            "percent": 30,
+            "done": "主体施工",
+            "problems": "用地指标未落实",
+            "problem_owner": "市自然资源局",
+        },
+    )
+    report = ProgressReport.objects.get()
+    leader_client.post(
+        reverse("projects:task_create", args=[project.pk]),
+        {"title": "协调用地指标", "assignee": leader.pk, "due_on": "2026-11-20"},
+    )
+    html = leader_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "用地指标未落实" in html and "市自然资源局" in html
+    assert "协调用地指标" in html and "逾期 8 天" in html
+    leader_client.post(reverse("projects:progress_solve", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.solved and report.solved_on == TODAY
+    task = Task.objects.get()
+    leader_client.post(reverse("projects:task_done", args=[task.pk]), {"done": "1"})
+    task.refresh_from_db()
+    assert task.done and task.done_on == TODAY
+
+
+def test_a_problem_must_name_who_solves_it(fixed_today, leader_client, task_force):
+    project = ProjectFactory(task_force=task_force)
+    leader_client.post(
+        reverse("projects:progress_create", args=[project.pk]),
+        {"reported_on": "2026-11-27", "percent": 30, "done": "x", "problems": "缺电"},
+    )
+    assert not ProgressReport.objects.exists()
+
+
+def test_the_table_sorts_and_exports_what_it_shows(fixed_today, leader_client, task_force):
+    TargetFactory(status="signed", due_on=datetime.date(2026, 11, 1), description="入冬前开工")
+    signed_project(name="乙项目", task_force=task_force, total_investment=Decimal(500))
+    signed_project(name="甲项目", task_force=task_force, total_investment=Decimal(900))
+    ProjectFactory(name="丙项目", task_force=task_force, category="livelihood", credit_code="")
+    ProjectFactory(name="外班项目")
+    params = {"status": "signed", "ordering": "-total_investment"}
+    page = leader_client.get(reverse("projects:list"), params)
+    names = [p.name for p in page.context["page"].object_list]
+    assert names == ["甲项目", "乙项目"]
+    response = leader_client.get(reverse("projects:export"), params)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("项目名称", "投资主体")
+    assert [row[0] for row in rows[1:]] == ["甲项目", "乙项目"]
+    assert rows[1][4] == "正式签约"
+    assert rows[1][5] == 900
+    assert rows[1][10] == "入冬前开工"
+    assert rows[1][12] == "逾期"
+
+
+def test_an_officer_converts_a_docking_lead(fixed_today, client, officer, task_force):
+    lead = LeadFactory(
+        stage=Lead.Stage.DOCK,
+        owner=officer,
+        task_force=task_force,
+        credit_code=make_credit_code(8101),
+        company_name="绿都米业有限公司",
+    )
+    client.force_login(officer)
+    assert client.get(reverse("projects:from_lead", args=[lead.pk])).status_code == 200
+    response = client.post(
+        reverse("projects:from_lead", args=[lead.pk]),
+        {"name": "绿都米业扩能项目", "category": "upgrade"},
+    )
+    project = Project.objects.get()
+    assert response.status_code == 302 and response["Location"] == project.get_absolute_url()
+    assert (project.lead, project.category) == (lead, "upgrade")
+
+
+def test_creating_a_livelihood_project_from_the_form(fixed_today, leader_client, task_force):
+    response = leader_client.post(
+        reverse("projects:create"),
+        {
+            "name": "实验小学易地新建",
+            "category": "livelihood",
+            "enterprise_name": "虎林市教育局",
+            "total_investment": "18000",
+            "signed_amount": "0",
+            "funds_in_place": "0",
+            "task_force": task_force.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Project.objects.get().name == "实验小学易地新建"
+
+
+def render(template: str, user, **context) -> str:
+    request = RequestFactory().get("/")
+    request.user = user
+    return Template("{% load projects_tags %}" + template).render(
+        Context({"request": request, **context})
+    )
+
+
+def test_my_open_tasks_panel_lists_my_open_tasks_only(fixed_today, officer, leader):
+    TaskFactory(assignee=officer, title="我的逾期任务", due_on=datetime.date(2026, 11, 1))
+    TaskFactory(assignee=officer, title="我的已完成任务", done=True, done_on=TODAY)
+    TaskFactory(assignee=leader, title="别人的任务")
+    html = render("{% my_open_tasks %}", officer)
+    assert "我的逾期任务" in html and "逾期 27 天" in html
+    assert "我的已完成任务" not in html and "别人的任务" not in html
+
+
+def test_the_lead_panel_offers_conversion_for_a_docking_lead(fixed_today, officer, task_force):
+    lead = LeadFactory(stage=Lead.Stage.DOCK, owner=officer, task_force=task_force)
+    html = render("{% lead_project_panel lead %}", officer, lead=lead)
+    assert reverse("projects:from_lead", args=[lead.pk]) in html
+    project = ProjectFactory(lead=lead, name="已关联项目")
+    html = render("{% lead_project_panel lead %}", officer, lead=lead)
+    assert "已关联项目" in html and project.get_absolute_url() in html
+
+
+def test_the_support_pages(fixed_today, leader_client, leader, task_force):
+    project = ProjectFactory(task_force=task_force, category="livelihood", credit_code="")
+    response = leader_client.post(
+        reverse("projects:support_create"),
+        {
+            "title": "灌区中央预算内资金",
+            "fund_source": "central_budget",
+            "amount_requested": "2000",
+            "owner": leader.pk,
+            "task_force": task_force.pk,
+            "projects": [project.pk],
+        },
+    )
+    assert response.status_code == 302
+    page = leader_client.get(reverse("projects:support_list"), {"fund_source": "central_budget"})
+    assert "灌区中央预算内资金" in page.content.decode()
+    assert page.context["by_source"][0]["requested"] == Decimal(2000)
+    application = page.context["applications"][0]
+    leader_client.post(
+        reverse("projects:support_detail", args=[application.pk]), {"to": "prepared"}
+    )
+    application.refresh_from_db()
+    assert application.status == "prepared"
