@@ -20,9 +20,11 @@ class LeadFilterSet(BaseFilterSet):
     search_fields = ("company_name", "contact_name", "intent", "due_diligence_note", "credit_code")
 
     stage = django_filters.MultipleChoiceFilter(choices=Lead.Stage.choices, label=_("阶段"))
+    # Inactive users too: the leads of an officer who left are the ones a leader looks for to
+    # reassign, and an unknown id would otherwise drop the filter and list every lead.
     owner_id = django_filters.ModelMultipleChoiceFilter(
         field_name="owner",
-        queryset=User.objects.filter(is_active=True),
+        queryset=User.objects.order_by("-is_active", "username"),
         distinct=False,
         label=_("负责人"),
     )

@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from crm.exceptions import (
 )
 from crm.models import ChangeLog, TaskForce, User
 from crm.text import normalize_company_name
-from crm.validators import normalize_credit_code
+from crm.validators import normalize_credit_code, validate_credit_code
 from crm.visibility import is_leader_of, scope_q, task_force_ids
 from leads.models import FollowUp, Lead, LeadTransition
 from leads.pipeline import move_problem
@@ -68,7 +69,11 @@ def can_change_lead(user: User, lead: Lead) -> bool:
 
 
 def _check_assignment(
-    *, actor: User, old_task_force: TaskForce | None, task_force: TaskForce | None, owner: User | None
+    *,
+    actor: User,
+    old_task_force: TaskForce | None,
+    task_force: TaskForce | None,
+    owner: User | None,
 ) -> None:
     """Who may put a lead in which task force and give it to whom.
 
@@ -89,8 +94,10 @@ def _check_assignment(
                 _("只能把线索放入自己所在的专班。"),
                 field_errors={"task_force": [_("您不在「%(tf)s」中。") % {"tf": task_force}]},
             )
-    if owner is not None and owner != actor and not (
-        task_force is not None and is_leader_of(actor, task_force.pk)
+    if (
+        owner is not None
+        and owner != actor
+        and not (task_force is not None and is_leader_of(actor, task_force.pk))
     ):
         raise PermissionRefused(
             _("只有专班负责人可以把线索分配给他人。"),
@@ -99,9 +106,16 @@ def _check_assignment(
 
 
 def _check_credit_code(code: str, *, exclude_pk: int | None) -> None:
-    """Refuse a credit code that another lead already holds, naming only its task force."""
+    """Refuse a malformed credit code, or one that another lead already holds.
+
+    The duplicate message names only the holder's task force: the user may not see the lead.
+    """
     if not code:
         return
+    try:
+        validate_credit_code(code)
+    except ValidationError as error:
+        raise DomainError.for_field("credit_code", error.messages[0]) from None
     holder = (
         Lead.objects.filter(credit_code=code)
         .exclude(pk=exclude_pk)
@@ -114,9 +128,9 @@ def _check_credit_code(code: str, *, exclude_pk: int | None) -> None:
             if holder.task_force
             else _("一位招商专员")
         )
-        message = _("该统一社会信用代码已登记在%(where)s的线索中，请勿重复录入，可联系其负责人。") % {
-            "where": where
-        }
+        message = _(
+            "该统一社会信用代码已登记在%(where)s的线索中，请勿重复录入，可联系其负责人。"
+        ) % {"where": where}
         raise DuplicateError(message, field_errors={"credit_code": [message]})
 
 
@@ -160,15 +174,33 @@ def _check_similar_name(
     )
 
 
-def _lock(lead: Lead, expected_version: int | None) -> Lead:
-    """Lock the lead's row and make sure nobody changed it since ``expected_version``."""
+def _lock(lead: Lead, *, actor: User, refusal: str, expected_version: int | None) -> Lead:
+    """Lock the lead's row, check ``actor`` may change it, and that nobody changed it since
+    ``expected_version``. Rights are checked on the locked row: the lead may have been
+    reassigned since the caller read it.
+    """
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if not can_change_lead(actor, locked):
+        raise PermissionRefused(refusal)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _("这条线索刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。")
             % {"who": locked.updated_by}
         )
     return locked
+
+
+def _full_clean(lead: Lead) -> None:
+    """Validate the lead, reporting a credit code taken since the pre-check as a duplicate.
+
+    The model's conditional unique constraint would otherwise surface as a generic
+    "constraint violated" message when another lead with the code was committed meanwhile.
+    """
+    try:
+        lead.full_clean(exclude=["company_key"])
+    except ValidationError:
+        _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
+        raise
 
 
 def _save_guarding_duplicates(lead: Lead, **save_kwargs: Any) -> None:
@@ -188,9 +220,7 @@ def _after_owner_change(lead: Lead, actor: User) -> None:
 
 
 @transaction.atomic
-def lead_create(
-    *, actor: User, data: dict[str, Any], confirm_duplicate_name: bool = False
-) -> Lead:
+def lead_create(*, actor: User, data: dict[str, Any], confirm_duplicate_name: bool = False) -> Lead:
     """Log a new lead in the collect stage, owned by ``actor`` unless another owner is given."""
     fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     fields["credit_code"] = normalize_credit_code(fields.get("credit_code") or "")
@@ -220,7 +250,7 @@ def lead_create(
         created_by=actor,
         updated_by=actor,
     )
-    lead.full_clean(exclude=["company_key"])
+    _full_clean(lead)
     _save_guarding_duplicates(lead)
     audit.change_record(instance=lead, actor=actor, action=ChangeLog.Action.CREATE)
     _after_owner_change(lead, actor)
@@ -240,9 +270,9 @@ def lead_update(
 
     Does nothing (and records nothing) when no value changes.
     """
-    if not can_change_lead(actor, lead):
-        raise PermissionRefused(_("您无权修改这条线索。"))
-    lead = _lock(lead, expected_version)
+    lead = _lock(
+        lead, actor=actor, refusal=_("您无权修改这条线索。"), expected_version=expected_version
+    )
     changes = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     if "credit_code" in changes:
         changes["credit_code"] = normalize_credit_code(changes["credit_code"] or "")
@@ -268,12 +298,10 @@ def lead_update(
         )
         lead.company_key = normalize_company_name(lead.company_name)
         changed.append("company_key")
-    lead.full_clean(exclude=["company_key"])
+    _full_clean(lead)
     lead.version += 1
     lead.updated_by = actor
-    _save_guarding_duplicates(
-        lead, update_fields=[*changed, "version", "updated_by", "updated_at"]
-    )
+    _save_guarding_duplicates(lead, update_fields=[*changed, "version", "updated_by", "updated_at"])
     audit.change_record(
         instance=lead,
         actor=actor,
@@ -294,9 +322,9 @@ def lead_transition(
     Of two people making the same move at once, the second is told of the conflict: the row
     lock serialises them and the second finds the lead already moved.
     """
-    if not can_change_lead(actor, lead):
-        raise PermissionRefused(_("您无权推进这条线索。"))
-    lead = _lock(lead, expected_version)
+    lead = _lock(
+        lead, actor=actor, refusal=_("您无权推进这条线索。"), expected_version=expected_version
+    )
     if lead.stage == to:
         raise ConflictError(
             _("这条线索已经处于「%(stage)s」阶段（可能刚被%(who)s推进），请刷新后查看。")
@@ -344,14 +372,12 @@ def follow_up_create(
 
     A follow-up entered late (older than the latest one) does not move the planned next date.
     """
-    if not can_change_lead(actor, lead):
-        raise PermissionRefused(_("您无权为这条线索记录跟进。"))
     today = timezone.localdate()
     if occurred_on > today:
         raise DomainError.for_field("occurred_on", _("跟进日期不能晚于今天。"))
     if next_follow_up_on is not None and next_follow_up_on < occurred_on:
         raise DomainError.for_field("next_follow_up_on", _("下次跟进日期不能早于本次跟进日期。"))
-    lead = _lock(lead, None)
+    lead = _lock(lead, actor=actor, refusal=_("您无权为这条线索记录跟进。"), expected_version=None)
     follow_up = FollowUp(
         lead=lead,
         occurred_on=occurred_on,
@@ -381,4 +407,3 @@ def follow_up_create(
         ]
     )
     return follow_up
-

@@ -24,12 +24,6 @@ REGISTERED = sorted(
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The factories hash a password for every user; the slow production hasher is not tested."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 

@@ -9,12 +9,6 @@ from tests.factories import LeadFactory
 TOKEN_URL = "/api/v1/auth/token/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The factories hash a password for every user; the slow production hasher is not tested."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.django_db
 def test_token_is_issued_for_good_credentials(officer):
     response = APIClient().post(TOKEN_URL, {"username": "officer", "password": "pass12345"})

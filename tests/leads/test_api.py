@@ -14,12 +14,6 @@ from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
 LIST_URL = "/api/v1/leads/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The factories hash a password for every user; the slow production hasher is not tested."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def detail_url(lead: Lead) -> str:
     return f"/api/v1/leads/{lead.pk}/"
 
