@@ -84,6 +84,8 @@ class TaskForm(forms.Form):
 
 
 class SupportApplicationForm(forms.ModelForm):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = SupportApplication
         fields = (*SUPPORT_EDITABLE_FIELDS, "projects")

@@ -480,6 +480,59 @@ def support_application_create(
 
 
 @transaction.atomic
+def support_application_update(
+    *,
+    application: SupportApplication,
+    actor: User,
+    data: dict[str, Any],
+    projects: list[Project] | None = None,
+    expected_version: int | None = None,
+) -> SupportApplication:
+    """Change an application's fields and linked projects, recording old → new.
+
+    The status and the approved / allocated amounts change only through ``support_transition``.
+    Does nothing when nothing changes.
+    """
+    if not can_change_application(actor, application):
+        raise PermissionRefused(_("您无权修改这个事项。"))
+    application = SupportApplication.objects.select_for_update().get(pk=application.pk)
+    if expected_version is not None and application.version != expected_version:
+        raise ConflictError(_("这个事项刚刚被修改过，请刷新后再操作。"))
+    changes = {name: data[name] for name in SUPPORT_EDITABLE_FIELDS if name in data}
+    changed = [name for name, value in changes.items() if getattr(application, name) != value]
+    audit_changes = []
+    if changed:
+        before = audit.snapshot(application, changed)
+        for name in changed:
+            setattr(application, name, changes[name])
+        application.full_clean()
+        application.version += 1
+        application.save(update_fields=[*changed, "version", "updated_at"])
+        audit_changes = audit.diff(application, before, audit.snapshot(application, before))
+    if projects is not None:
+        old = sorted(application.projects.all(), key=lambda project: project.pk)
+        new = sorted(projects, key=lambda project: project.pk)
+        if old != new:
+            application.projects.set(new)
+            audit_changes.append(
+                {
+                    "field": "projects",
+                    "label": str(_("关联项目")),
+                    "old": "、".join(project.name for project in old),
+                    "new": "、".join(project.name for project in new),
+                }
+            )
+    if audit_changes:
+        audit.change_record(
+            instance=application,
+            actor=actor,
+            action=ChangeLog.Action.UPDATE,
+            changes=audit_changes,
+        )
+    return application
+
+
+@transaction.atomic
 def support_transition(
     *,
     application: SupportApplication,

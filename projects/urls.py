@@ -22,4 +22,5 @@ urlpatterns = [
     path("support/", views.support_list, name="support_list"),
     path("support/new/", views.support_create, name="support_create"),
     path("support/<int:pk>/", views.support_detail, name="support_detail"),
+    path("support/<int:pk>/edit/", views.support_edit, name="support_edit"),
 ]

@@ -336,6 +336,37 @@ def support_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def support_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.support_get(user=request.user, pk=pk)
+    visible = selectors.project_queryset(user=request.user).order_by("name")
+    form = SupportApplicationForm(
+        request.POST or None,
+        instance=application,
+        projects_queryset=visible,
+        initial={"version": application.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.support_application_update(
+                application=application,
+                actor=request.user,
+                data=form.cleaned_data,
+                # Linked projects the user cannot see stay linked.
+                projects=[
+                    *application.projects.exclude(pk__in=visible.values("pk")),
+                    *form.cleaned_data["projects"],
+                ],
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(application)
+    return render(request, "projects/support_form.html", {"form": form, "application": application})
+
+
+@login_required
 def support_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.support_get(user=request.user, pk=pk)
     form = SupportTransitionForm(request.POST or None, initial={"version": application.version})

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from crm.audit import change_history
 from leads.models import Lead
-from projects.models import ProgressReport, Project, Task
+from projects.models import ProgressReport, Project, SupportApplication, Task
+from projects.services import support_application_create
 from tests.factories import LeadFactory, make_credit_code
 from tests.projects.conftest import (
     TODAY,
@@ -260,3 +262,51 @@ def test_the_support_pages(fixed_today, leader_client, leader, task_force):
     )
     application.refresh_from_db()
     assert application.status == "prepared"
+
+
+def test_editing_a_support_application_records_history_and_keeps_hidden_links(
+    fixed_today, leader, other_officer, task_force, other_task_force
+):
+    mine = ProjectFactory(task_force=task_force, category="livelihood", credit_code="")
+    hidden = ProjectFactory(task_force=other_task_force, category="livelihood", credit_code="")
+    application = support_application_create(
+        actor=leader,
+        data={
+            "title": "灌区专项债",
+            "fund_source": "special_bonds",
+            "amount_requested": Decimal(1000),
+            "owner": leader,
+            "task_force": task_force,
+        },
+        projects=[hidden],
+    )
+    client = Client()
+    client.force_login(leader)
+    url = reverse("projects:support_edit", args=[application.pk])
+    assert client.get(url).status_code == 200
+    form = {
+        "title": "灌区专项债（二期）",
+        "fund_source": "special_bonds",
+        "amount_requested": "1500",
+        "owner": leader.pk,
+        "task_force": task_force.pk,
+        "projects": [mine.pk],
+        "version": application.version,
+    }
+    assert client.post(url, form).status_code == 302
+    application.refresh_from_db()
+    assert application.title == "灌区专项债（二期）"
+    assert application.amount_requested == Decimal(1500)
+    assert set(application.projects.all()) == {mine, hidden}
+    assert application.status == SupportApplication.Status.PLANNED
+    fields = {change["field"] for change in change_history(application)[0].changes}
+    assert {"title", "amount_requested", "projects"} <= fields
+
+    stale = client.post(url, {**form, "title": "过期的修改", "version": 1})
+    assert stale.status_code == 200
+    assert "刚刚被修改过" in stale.content.decode()
+    application.refresh_from_db()
+    assert application.title == "灌区专项债（二期）"
+
+    client.force_login(other_officer)
+    assert client.get(url).status_code == 404
