@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -11,3 +12,22 @@ def navigation(request: HttpRequest) -> dict:
         "site_name": settings.SITE_NAME,
         "nav_section": match.namespace if match else "",
     }
+
+
+def reminders(request: HttpRequest) -> dict:
+    """``reminder_count``: the user's overdue items for the navigation badge.
+
+    A callable, so the count is queried only on pages whose template shows it.
+    """
+    from crm.reminders import user_overdue_count
+
+    user = getattr(request, "user", None)
+
+    def count() -> int:
+        if user is None or not user.is_authenticated:
+            return 0
+        if not hasattr(request, "_reminder_count"):
+            request._reminder_count = user_overdue_count(user=user, today=timezone.localdate())
+        return request._reminder_count
+
+    return {"reminder_count": count}

@@ -1,8 +1,11 @@
 """The floor everything stands on: users and roles, task forces, reference data, change history."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -202,3 +205,146 @@ class ChangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ReminderSchedule(models.Model):
+    """When the morning reminders go out, edited by an administrator in the admin (one row).
+
+    The beat process checks this row every few minutes, so a new send time takes effect
+    without a deploy or a restart.
+    """
+
+    send_at = models.TimeField(
+        _("发送时间"),
+        default=datetime.time(8, 30),
+        help_text=_("每天在此时间（北京时间）之后发送逾期提醒。"),
+    )
+    escalation_days = models.PositiveIntegerField(
+        _("督办天数"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("逾期超过此天数的线索抄报局领导。"),
+    )
+    is_enabled = models.BooleanField(_("启用每日提醒"), default=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("提醒设置")
+        verbose_name_plural = _("提醒设置")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(escalation_days__gte=1),
+                name="%(app_label)s_%(class)s_escalation_days_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("每日 %(time)s 发送") % {"time": self.send_at.strftime("%H:%M")})
+
+    @classmethod
+    def current(cls) -> "ReminderSchedule":
+        """The one schedule row, created with the defaults the first time it is asked for."""
+        schedule, _created = cls.objects.get_or_create(pk=1)
+        return schedule
+
+
+class ReminderRun(models.Model):
+    """One day's scan for overdue items: makes a repeated beat tick for the same day a no-op."""
+
+    day = models.DateField(_("日期"), unique=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    item_count = models.PositiveIntegerField(_("逾期事项数"), default=0)
+    reminder_count = models.PositiveIntegerField(_("新建提醒数"), default=0)
+
+    class Meta:
+        verbose_name = _("提醒扫描记录")
+        verbose_name_plural = _("提醒扫描记录")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class Reminder(models.Model):
+    """One reminder email to one person: the ledger row that makes sending exactly-once.
+
+    States::
+
+        pending 待发送 → sent 已发送
+        pending → failed 发送失败 (after the last retry) → pending (the next run retries it)
+
+    At most one reminder of each kind per recipient per day (and, for assignment emails, per
+    lead) is guaranteed by the unique constraint. ``enqueued_at`` is empty while no worker has
+    been asked to send it (for instance because the broker was down); the next periodic run
+    enqueues those rows again. ``items`` is the snapshot of what the email lists.
+    """
+
+    class Kind(models.TextChoices):
+        OFFICER = "officer", _("逾期跟进提醒")
+        DIGEST = "digest", _("专班汇总")
+        ESCALATION = "escalation", _("逾期督办")
+        ASSIGNMENT = "assignment", _("新线索分派")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    DAILY_KINDS = (Kind.OFFICER, Kind.DIGEST, Kind.ESCALATION)
+
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("收件人"),
+    )
+    day = models.DateField(_("日期"))
+    # Empty for the daily kinds; "<source>:<id>" for an assignment email.
+    ref = models.CharField(_("关联对象"), max_length=60, blank=True, default="")
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    email = models.EmailField(_("收件地址"), blank=True)
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    item_count = models.PositiveIntegerField(_("事项数"), default=0)
+    items = models.JSONField(_("事项"), default=list, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    enqueued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "day", "ref"],
+                name="%(app_label)s_%(class)s_once_per_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["officer", "digest", "escalation", "assignment"]),
+                name="%(app_label)s_%(class)s_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "sent", "failed"]),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="assignment") | models.Q(ref=""),
+                name="%(app_label)s_%(class)s_ref_only_for_assignment",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="sent") | models.Q(sent_at__isnull=False),
+                name="%(app_label)s_%(class)s_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "day"]),
+            models.Index(fields=["recipient", "-day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.day})"

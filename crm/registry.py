@@ -4,12 +4,15 @@ The morning reminder email has a section per source (overdue leads, overdue proj
 Each app registers its source in ``AppConfig.ready()``::
 
     from crm.registry import reminder_sources, ReminderSource
-    reminder_sources.register(ReminderSource(key="leads", title=_("逾期线索"), collect=...))
+    reminder_sources.register(
+        ReminderSource(key="leads", title=_("逾期线索"), collect=…, collect_for=…, count_for=…)
+    )
 """
 
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,11 +31,17 @@ class ReminderItem:
 
 @dataclass(frozen=True)
 class ReminderSource:
-    """A section of the reminder email: ``collect(today)`` returns every overdue item."""
+    """A section of the reminder email: ``collect(today)`` returns every overdue item.
+
+    ``collect_for(user, today)`` and ``count_for(user, today)`` answer for one person (the
+    reminders page and the navigation badge on every page) without scanning everyone's items.
+    """
 
     key: str
     title: str
     collect: Callable[[datetime.date], Iterable[ReminderItem]]
+    collect_for: Callable[[Any, datetime.date], Iterable[ReminderItem]]
+    count_for: Callable[[Any, datetime.date], int]
 
 
 class ReminderRegistry:

@@ -9,8 +9,14 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.registry import ReminderSource, reminder_sources
-        from projects.reminders import collect_overdue_tasks
+        from projects import reminders
 
         reminder_sources.register(
-            ReminderSource(key="tasks", title=_("逾期项目任务"), collect=collect_overdue_tasks)
+            ReminderSource(
+                key="tasks",
+                title=_("逾期项目任务"),
+                collect=reminders.collect_overdue_tasks,
+                collect_for=reminders.collect_overdue_tasks_for,
+                count_for=reminders.count_overdue_tasks_for,
+            )
         )

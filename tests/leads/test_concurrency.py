@@ -63,10 +63,10 @@ def hold_lock_until_both_asked(monkeypatch):
     real_lock = services._lock
     asked = threading.Barrier(2, timeout=TIMEOUT)
 
-    def lock(lead, expected_version):
+    def lock(lead, **kwargs):
         with contextlib.suppress(threading.BrokenBarrierError):
             asked.wait()
-        return real_lock(lead, expected_version)
+        return real_lock(lead, **kwargs)
 
     monkeypatch.setattr(services, "_lock", lock)
 

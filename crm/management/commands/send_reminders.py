@@ -1,0 +1,67 @@
+"""``manage.py send_reminders [--date YYYY-MM-DD] [--dry-run]``: the daily run, synchronously.
+
+For operators, cron users and the demo. Sends in this process (no worker needed); what was
+already sent that day is not sent again. ``--dry-run`` prints what would be sent and writes
+nothing.
+"""
+
+import datetime
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from crm import reminders
+from crm.models import Reminder
+
+
+class Command(BaseCommand):
+    help = "发送当天的逾期提醒邮件（与定时任务相同，同步执行）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="按此日期（YYYY-MM-DD）计算逾期，默认今天")
+        parser.add_argument("--dry-run", action="store_true", help="只列出将要发送的提醒")
+
+    def handle(self, *args, date: str | None, dry_run: bool, **options) -> None:
+        try:
+            today = datetime.date.fromisoformat(date) if date else timezone.localdate()
+        except ValueError:
+            raise CommandError(f"--date 应为 YYYY-MM-DD：{date}") from None
+        started = time.monotonic()
+        with (
+            translation.override(settings.LANGUAGE_CODE),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            if dry_run:
+                self._dry_run(today)
+            else:
+                self._run(today)
+        self.stdout.write(
+            f"用时 {time.monotonic() - started:.2f} 秒，数据库查询 {len(queries)} 次。"
+        )
+
+    def _dry_run(self, today: datetime.date) -> None:
+        planned, item_count = reminders.reminders_plan(today=today)
+        done = set(Reminder.objects.filter(day=today, ref="").values_list("kind", "recipient_id"))
+        kinds = dict(Reminder.Kind.choices)
+        self.stdout.write(f"{today}：逾期事项 {item_count} 项，计划提醒 {len(planned)} 封。")
+        for plan in planned:
+            status = "已有记录，不再发送" if (plan.kind, plan.recipient.pk) in done else "将发送"
+            self.stdout.write(
+                f"  [{status}] {kinds[plan.kind]} → {plan.recipient} <{plan.recipient.email}>"
+                f"：{plan.item_count} 项"
+            )
+
+    def _run(self, today: datetime.date) -> None:
+        result = reminders.reminders_run(today=today, force=True, deliver_now=True)
+        dispatch = result.dispatch or reminders.DispatchResult()
+        self.stdout.write(
+            f"{today}：逾期事项 {result.item_count} 项，新建提醒 {result.created} 封，"
+            f"重试失败提醒 {result.retried} 封；本次发送 {len(dispatch.sent)} 封，"
+            f"失败 {len(dispatch.failed)} 封。"
+        )
+        for reminder in Reminder.objects.filter(pk__in=dispatch.failed).select_related("recipient"):
+            self.stderr.write(f"  发送失败：{reminder} — {reminder.last_error}")

@@ -1,0 +1,94 @@
+"""Celery tasks of the reminder engine: thin, idempotent, retrying on named errors only."""
+
+import smtplib
+
+import pytest
+
+from crm import reminders, tasks
+from crm.models import Reminder
+
+pytestmark = pytest.mark.django_db
+
+
+def test_send_reminder_twice_sends_once(bureau, today, celery_eager, mailoutbox, monkeypatch):
+    monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
+    reminders.reminders_run(today=today)
+    monkeypatch.undo()
+    row = Reminder.objects.first()
+    assert tasks.send_reminder.delay(row.pk).get() == "sent"
+    assert tasks.send_reminder.delay(row.pk).get() == "skipped"
+    assert len(mailoutbox) == 1
+
+
+def test_send_reminder_returns_quietly_when_the_row_is_gone(db, celery_eager):
+    assert tasks.send_reminder.delay(987654).get() == "skipped"
+
+
+def test_send_reminder_retries_named_errors_then_records_failure(
+    bureau, today, celery_eager, monkeypatch
+):
+    monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
+    reminders.reminders_run(today=today)
+    monkeypatch.undo()
+    calls = []
+
+    def refuse(reminder):
+        calls.append(reminder.pk)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("crm.mail.send_reminder_mail", refuse)
+    row = Reminder.objects.first()
+    tasks.send_reminder.delay(row.pk)
+    row.refresh_from_db()
+    assert len(calls) == tasks.send_reminder.max_retries + 1
+    assert (row.state, row.attempts) == ("failed", len(calls))
+    assert row.last_error.startswith("SMTPServerDisconnected")
+
+
+def test_other_errors_are_not_retried(bureau, today, celery_eager, monkeypatch):
+    monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
+    reminders.reminders_run(today=today)
+    monkeypatch.undo()
+    calls = []
+
+    def broken(reminder):
+        calls.append(reminder.pk)
+        raise ValueError("template bug")
+
+    monkeypatch.setattr("crm.mail.send_reminder_mail", broken)
+    row = Reminder.objects.first()
+    result = tasks.send_reminder.delay(row.pk)
+    assert result.failed()
+    assert len(calls) == 1
+    row.refresh_from_db()
+    assert row.state == "pending"
+
+
+def test_retry_countdown_doubles_is_capped_and_jittered(settings):
+    settings.REMINDER_RETRY_BASE_SECONDS = 10
+    settings.REMINDER_RETRY_MAX_SECONDS = 60
+    assert 10 <= tasks.retry_countdown(0) <= 20
+    assert 40 <= tasks.retry_countdown(2) <= 50
+    assert 60 <= tasks.retry_countdown(9) <= 70
+    assert len({tasks.retry_countdown(1) for _ in range(5)}) > 1
+
+
+def test_tick_task_runs_the_day_once_after_the_send_time(bureau, celery_eager, mailoutbox):
+    from crm.models import ReminderSchedule
+
+    ReminderSchedule.objects.update_or_create(pk=1, defaults={"send_at": "00:00"})
+    tasks.reminders_tick.delay()
+    tasks.reminders_tick.delay()
+    assert len(mailoutbox) == 5
+
+
+def test_run_task_forces_a_day(bureau, today, celery_eager, mailoutbox):
+    result = tasks.reminders_run.delay(today.isoformat()).get()
+    assert result == {"day": today.isoformat(), "items": 4, "created": 5}
+    assert len(mailoutbox) == 5
+
+
+def test_beat_schedule_ticks_the_reminders(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["reminders-tick"]
+    assert entry["task"] == tasks.reminders_tick.name
+    assert entry["schedule"] <= 300
