@@ -74,9 +74,7 @@ class Lead(models.Model):
     }
 
     company_name = models.CharField(_("企业名称"), max_length=200)
-    company_key = models.CharField(
-        _("名称比对键"), max_length=200, db_index=True, editable=False
-    )
+    company_key = models.CharField(_("名称比对键"), max_length=200, db_index=True, editable=False)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     industry = models.ForeignKey(
         Industry, on_delete=models.PROTECT, related_name="leads", verbose_name=_("产业")
@@ -138,9 +136,7 @@ class Lead(models.Model):
         related_name="leads",
         verbose_name=_("专班"),
     )
-    stage = models.CharField(
-        _("阶段"), max_length=10, choices=Stage.choices, default=Stage.COLLECT
-    )
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.COLLECT)
     stage_entered_at = models.DateTimeField(_("进入本阶段时间"))
     next_follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
     last_follow_up_on = models.DateField(_("最近跟进日期"), null=True, blank=True)

@@ -31,7 +31,7 @@ from crm.models import Industry, TaskForce, User
 from crm.validators import credit_code_check_character
 from leads.models import Lead
 from projects import services
-from projects.models import Project, SupportApplication, Target
+from projects.models import Project, ProjectTransition, SupportApplication, Target
 
 SEED = 20261128
 S = Project.Status
@@ -333,6 +333,13 @@ def _dates(status: str, rng: random.Random, today: datetime.date) -> dict[str, d
     }
 
 
+# Serve leads whose projects go through the services; past this many they are bulk-written.
+SERVICE_PROJECTS = 200
+BULK_BATCH = 2000
+# Projects that get demo progress reports and tasks (the board needs some, not thousands).
+ACTIVITY_PROJECTS = 300
+
+
 class Seeder:
     def __init__(self, stdout: TextIO) -> None:
         self.stdout = stdout
@@ -456,34 +463,36 @@ class Seeder:
             self.create(plan, rng, credit=credit_code(100 + index))
 
     def seed_from_leads(self) -> None:
-        """A signed (or later) project for each serve lead; a few docking leads converted."""
-        serve = Lead.objects.filter(stage=Lead.Stage.SERVE, project__isnull=True).select_related(
-            "industry", "task_force", "owner"
+        """A signed (or later) project for each serve lead; a few docking leads converted.
+
+        The first ``SERVICE_PROJECTS`` go through the services like a user's would; the rest
+        (a large ``--leads`` gives thousands of serve leads) are written in bulk, with the same
+        statuses, dates and transition rows, so that seeding stays a matter of minutes.
+        """
+        serve = (
+            Lead.objects.filter(stage=Lead.Stage.SERVE, project__isnull=True)
+            .exclude(credit_code="")
+            .exclude(credit_code__in=Project.objects.values("credit_code"))
+            .select_related("industry", "chain_link", "task_force__leader", "owner")
+            .order_by("id")
         )
-        for lead in serve.order_by("id"):
+        bulk: list[tuple[Lead, str, random.Random]] = []
+        for index, lead in enumerate(serve.iterator(chunk_size=2000)):
             rng = random.Random(SEED + lead.pk)
-            if (
-                not lead.credit_code
-                or Project.objects.filter(credit_code=lead.credit_code).exists()
-            ):
-                continue
             status = rng.choice([S.SIGNED, S.SIGNED, S.COMMENCED, S.PRODUCING])
-            data = {
-                "name": f"{lead.company_name}投资项目",
-                "category": INDUSTRIAL,
-                "enterprise_name": lead.company_name,
-                "credit_code": lead.credit_code,
-                "industry": lead.industry,
-                "chain_link": lead.chain_link,
-                "total_investment": lead.planned_investment or Decimal(5000),
-                "owner": lead.owner,
-                "task_force": lead.task_force,
-                "leader": lead.task_force.leader if lead.task_force else self.actor,
-                "description": lead.intent,
-            }
-            project = services.project_create(actor=self.actor, data=data, lead=lead)
+            if index >= SERVICE_PROJECTS:
+                bulk.append((lead, status, rng))
+                if len(bulk) == BULK_BATCH:
+                    self.bulk_create_from_leads(bulk)
+                    bulk = []
+                continue
+            project = services.project_create(
+                actor=self.actor, data=self.lead_project_data(lead), lead=lead
+            )
             self.advance(project, status, rng)
             self.created += 1
+        if bulk:
+            self.bulk_create_from_leads(bulk)
         docking = Lead.objects.filter(
             stage=Lead.Stage.DOCK, project__isnull=True, owner__isnull=False
         ).exclude(credit_code="")
@@ -496,10 +505,74 @@ class Seeder:
             self.advance(project, rng.choice([S.NEGOTIATING, S.FRAMEWORK]), rng)
             self.created += 1
 
+    def lead_project_data(self, lead: Lead) -> dict[str, Any]:
+        """The fields a project takes over from the serve lead it came from."""
+        return {
+            "name": f"{lead.company_name}投资项目",
+            "category": INDUSTRIAL,
+            "enterprise_name": lead.company_name,
+            "credit_code": lead.credit_code,
+            "industry": lead.industry,
+            "chain_link": lead.chain_link,
+            "total_investment": lead.planned_investment or Decimal(5000),
+            "owner": lead.owner,
+            "task_force": lead.task_force,
+            "leader": lead.task_force.leader if lead.task_force else self.actor,
+            "description": lead.intent,
+        }
+
+    def bulk_create_from_leads(self, batch: list[tuple[Lead, str, random.Random]]) -> None:
+        """Write signed-or-later projects for serve leads, with their transition rows."""
+        steps = [S.FRAMEWORK, S.SIGNED, S.COMMENCED, S.PRODUCING]
+        projects, histories = [], []
+        for lead, status, rng in batch:
+            dates = _dates(status, rng, self.today)
+            reached = steps[: steps.index(status) + 1]
+            signed_amount = (
+                (lead.planned_investment or Decimal(5000)) * rng.choice([80, 90, 100]) / 100
+            ).quantize(Decimal("0.01"))
+            funds = signed_amount * Decimal(rng.choice([10, 25, 40, 60, 85, 100])) / 100
+            projects.append(
+                Project(
+                    **self.lead_project_data(lead),
+                    lead=lead,
+                    status=status,
+                    status_changed_on=dates[status],
+                    framework_signed_on=dates[S.FRAMEWORK],
+                    signed_on=dates[S.SIGNED],
+                    commenced_on=dates[S.COMMENCED] if S.COMMENCED in reached else None,
+                    producing_on=dates[S.PRODUCING] if S.PRODUCING in reached else None,
+                    signed_amount=signed_amount,
+                    funds_in_place=funds.quantize(Decimal("1")),
+                    created_by=self.actor,
+                    updated_by=self.actor,
+                )
+            )
+            histories.append([(step, dates[step]) for step in reached])
+        Project.objects.bulk_create(projects)
+        ProjectTransition.objects.bulk_create(
+            ProjectTransition(
+                project=project,
+                from_status=([S.NEGOTIATING, *steps])[index],
+                to_status=step,
+                occurred_on=day,
+                actor=self.actor,
+            )
+            for project, history in zip(projects, histories, strict=True)
+            for index, (step, day) in enumerate(history)
+        )
+        self.created += len(projects)
+
     def seed_activity(self) -> tuple[int, int]:
-        """Progress reports and tasks for projects that have none yet."""
+        """Progress reports and tasks for the first ``ACTIVITY_PROJECTS`` projects that have none.
+
+        Capped so that a large ``--leads`` does not spend its time writing thousands of tasks.
+        """
         reports = tasks = 0
-        projects = Project.objects.filter(progress_reports__isnull=True, tasks__isnull=True)
+        first = Project.objects.order_by("id").values("id")[:ACTIVITY_PROJECTS]
+        projects = Project.objects.filter(
+            id__in=first, progress_reports__isnull=True, tasks__isnull=True
+        )
         for project in projects.select_related("owner", "task_force").order_by("id"):
             rng = random.Random(SEED * 3 + project.pk)
             assignee = project.owner or self.actor

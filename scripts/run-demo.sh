@@ -35,10 +35,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "== starting the Celery worker and beat (logs in var/log/)"
-.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
+# One worker process is enough for the demo (and SQLite prefers a single writer).
+.venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 >var/log/worker.log 2>&1 &
 pids+=($!)
-.venv/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule \
-  >var/log/beat.log 2>&1 &
+.venv/bin/celery -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
 pids+=($!)
 
 cat <<MSG
