@@ -192,6 +192,10 @@ class Lead(models.Model):
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["task_force", "stage"]),
             models.Index(fields=["-updated_at", "-id"]),
+            # the pipeline's columns and the list filtered by stage, newest first
+            models.Index(
+                fields=["stage", "-updated_at", "-id"], name="leads_lead_stage_recent_idx"
+            ),
         ]
 
     def __str__(self) -> str:

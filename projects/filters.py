@@ -15,9 +15,11 @@ class ProjectFilterSet(BaseFilterSet):
 
     search_fields = ("name", "enterprise_name", "credit_code", "location", "department")
 
-    status = django_filters.MultipleChoiceFilter(choices=Project.Status.choices, label=_("状态"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Project.Status.choices, label=_("状态")
+    )
     category = django_filters.MultipleChoiceFilter(
-        choices=Project.Category.choices, label=_("项目类别")
+        distinct=False, choices=Project.Category.choices, label=_("项目类别")
     )
     # Reference data is chosen by code: django-filter compares the chosen object's
     # ``to_field_name`` value with ``field_name``, so the filter names the related ``code``.
@@ -76,16 +78,19 @@ class SupportApplicationFilterSet(BaseFilterSet):
     search_fields = ("title", "policy_reference", "note")
 
     status = django_filters.MultipleChoiceFilter(
-        choices=SupportApplication.Status.choices, label=_("状态")
+        distinct=False, choices=SupportApplication.Status.choices, label=_("状态")
     )
     fund_source = django_filters.MultipleChoiceFilter(
-        choices=SupportApplication.FundSource.choices, label=_("资金来源")
+        distinct=False, choices=SupportApplication.FundSource.choices, label=_("资金来源")
     )
     owner_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="owner", queryset=User.objects.filter(is_active=True), label=_("责任人")
+        distinct=False,
+        field_name="owner",
+        queryset=User.objects.filter(is_active=True),
+        label=_("责任人"),
     )
     task_force_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
+        distinct=False, field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
     )
     project_id = django_filters.NumberFilter(field_name="projects", label=_("关联项目"))
     deadline_after = django_filters.DateFilter(

@@ -166,3 +166,17 @@ def test_string_forms_read_naturally():
 def test_active_stages_exclude_dropped():
     assert set(Lead.ACTIVE_STAGES) == {"collect", "screen", "dock", "serve"}
     assert LeadFactory.build(stage="dropped").is_active is False
+
+
+@pytest.mark.django_db
+def test_search_fields_have_trigram_indexes_on_postgresql():
+    from django.db import connection
+
+    from leads.filters import LeadFilterSet
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'leads_lead'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {f"leads_lead_{field}_trgm" for field in LeadFilterSet.search_fields} <= names

@@ -32,6 +32,7 @@ from types import ModuleType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from crm.demo import DEMO_PASSWORD, login_rows
@@ -101,6 +102,10 @@ class Command(BaseCommand):
                 _("[%(step)s] 完成，用时 %(seconds).1f 秒。")
                 % {"step": name, "seconds": time.monotonic() - step_started}
             )
+        # Bulk loads leave the planner's statistics stale until autovacuum comes round; refresh
+        # them now, or the first pages over a large data set get poor query plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
         self.stdout.write("")
         self.stdout.write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
