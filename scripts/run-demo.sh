@@ -17,6 +17,8 @@ fi
 echo "== installing requirements"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
+# Links in the demo's emails point at this server.
+export SITE_URL=${SITE_URL:-http://127.0.0.1:${PORT}}
 mkdir -p var/mail var/celery/queue var/celery/processed var/log
 if [ -z "${EMAIL_HOST:-}" ]; then
   export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
