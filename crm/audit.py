@@ -27,9 +27,11 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, str]:
     return {name: display_value(instance, meta.get_field(name)) for name in fields}
 
 
-def diff(instance: models.Model, before: dict[str, str], after: dict[str, str]) -> list[dict]:
-    """The fields whose display value changed, as ``ChangeLog.changes`` entries."""
+def changes_since(instance: models.Model, before: dict[str, str]) -> list[dict]:
+    """The fields of ``before`` (a ``snapshot``) whose display value has changed since, as
+    ``ChangeLog.changes`` entries."""
     meta = instance._meta
+    after = snapshot(instance, before)
     return [
         {
             "field": name,

@@ -306,7 +306,7 @@ def lead_update(
         instance=lead,
         actor=actor,
         action=ChangeLog.Action.UPDATE,
-        changes=audit.diff(lead, before, audit.snapshot(lead, before)),
+        changes=audit.changes_since(lead, before),
     )
     if lead.owner_id != old_owner_id and lead.owner_id is not None:
         _after_owner_change(lead, actor)

@@ -216,7 +216,7 @@ def project_update(
         instance=project,
         actor=actor,
         action=ChangeLog.Action.UPDATE,
-        changes=audit.diff(project, before, audit.snapshot(project, before)),
+        changes=audit.changes_since(project, before),
     )
     return project
 
@@ -290,7 +290,7 @@ def project_transition(
         instance=project,
         actor=actor,
         action=ChangeLog.Action.UPDATE,
-        changes=audit.diff(project, before, audit.snapshot(project, before)),
+        changes=audit.changes_since(project, before),
     )
     return project
 
@@ -330,7 +330,7 @@ def capital_increase_create(
     project.version += 1
     project.updated_by = actor
     project.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
-    changes = audit.diff(project, before, audit.snapshot(project, before))
+    changes = audit.changes_since(project, before)
     changes.append(
         {"field": "capital_increase", "label": str(_("增资")), "old": "", "new": str(increase)}
     )
@@ -508,7 +508,7 @@ def support_application_update(
         application.full_clean()
         application.version += 1
         application.save(update_fields=[*changed, "version", "updated_at"])
-        audit_changes = audit.diff(application, before, audit.snapshot(application, before))
+        audit_changes = audit.changes_since(application, before)
     if projects is not None:
         old = sorted(application.projects.all(), key=lambda project: project.pk)
         new = sorted(projects, key=lambda project: project.pk)
@@ -581,6 +581,6 @@ def support_transition(
         instance=application,
         actor=actor,
         action=ChangeLog.Action.UPDATE,
-        changes=audit.diff(application, before, audit.snapshot(application, before)),
+        changes=audit.changes_since(application, before),
     )
     return application
