@@ -34,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pass12345")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -49,7 +49,7 @@ class TaskForceFactory(factory.django.DjangoModelFactory):
     leader = factory.SubFactory(UserFactory, role=User.Role.LEADER)
 
     @factory.post_generation
-    def members(obj, create, extracted, **kwargs):  # noqa: N805
+    def members(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.members.add(*extracted)
 
