@@ -8,6 +8,7 @@ from django.conf import settings
 from django.forms import BoundField, Form
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -25,7 +26,7 @@ def wan(value: Any) -> str:
         text = f"{amount:,.0f}"
     else:
         text = f"{amount:,.2f}".rstrip("0").rstrip(".")
-    return f"{text} 万元"
+    return f"{text} {_('万元')}"
 
 
 @register.filter
