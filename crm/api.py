@@ -1,6 +1,7 @@
 """API conventions shared by every app: domain errors become JSON with the right status code."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,6 +27,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         return Response(
-            {"detail": "输入有误。", "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+            {"detail": gettext("输入有误。"), "errors": errors}, status=status.HTTP_400_BAD_REQUEST
         )
     return drf_exception_handler(exc, context)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext
 
 from crm.models import ChangeLog, User
 
@@ -17,7 +18,7 @@ def display_value(instance: models.Model, field: models.Field) -> str:
     if field.choices:
         return str(getattr(instance, f"get_{field.name}_display")())
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     return str(value)
 
 

@@ -118,7 +118,7 @@ class LeadAdmin(admin.ModelAdmin):
         ),
         (_("引荐方"), {"fields": ("referrer_name", "referrer_kind", "referrer_contact")}),
         (
-            "联系人与意向",
+            _("联系人与意向"),
             {
                 "fields": (
                     "contact_name",
@@ -132,7 +132,7 @@ class LeadAdmin(admin.ModelAdmin):
         ),
         (_("负责"), {"fields": ("owner", "task_force")}),
         (
-            "跟进与记录",
+            _("跟进与记录"),
             {
                 "fields": (
                     "next_follow_up_on",
