@@ -206,6 +206,23 @@ class ChangeLog(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
 
+    def field_changes(self) -> list[dict]:
+        """``changes`` with each field's label in the reader's language.
+
+        The label stored with the row is the writer's; a field the model still has is
+        labelled by its current (translated) verbose name instead.
+        """
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        names = {field.name: field for field in model._meta.get_fields()} if model else {}
+        return [
+            {
+                **change,
+                "label": str(getattr(names.get(change.get("field")), "verbose_name", ""))
+                or change.get("label", ""),
+            }
+            for change in self.changes
+        ]
+
 
 class ReminderSchedule(models.Model):
     """When the morning reminders go out, edited by an administrator in the admin (one row).

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from crm import audit
 from crm.models import ChangeLog
@@ -71,3 +72,18 @@ def test_change_history_is_newest_first_and_only_for_the_object(officer):
     audit.change_record(instance=other, actor=officer, action=ChangeLog.Action.CREATE)
     second = audit.change_record(instance=lead, actor=None, action=ChangeLog.Action.UPDATE)
     assert list(audit.change_history(lead)) == [second, first]
+
+
+def test_field_changes_are_labelled_in_the_readers_language(officer):
+    lead = LeadFactory(owner=officer)
+    audit.change_record(
+        instance=lead,
+        actor=officer,
+        action=ChangeLog.Action.UPDATE,
+        changes=[{"field": "company_name", "label": "企业名称", "old": "甲", "new": "乙"}],
+    )
+    change = audit.change_history(lead)[0]
+    with translation.override("en"):
+        assert change.field_changes()[0]["label"] == "Company name"
+    with translation.override("zh-hans"):
+        assert change.field_changes()[0]["label"] == "企业名称"
