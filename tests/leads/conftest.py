@@ -1,13 +1,13 @@
-"""Fixtures for the lead suites: leads ready for each move, a stand-in project, role users."""
+"""Fixtures for the lead suites: leads ready for each move, linked projects, role users."""
 
 import itertools
-from dataclasses import dataclass
 
 import pytest
 
 from crm.models import User
 from leads.models import Lead
 from tests.factories import LeadFactory, UserFactory, make_credit_code
+from tests.projects.conftest import ProjectFactory, signed_project
 
 _serials = itertools.count(10_000)
 
@@ -28,38 +28,14 @@ def ready_lead(stage: str = Lead.Stage.COLLECT, **fields) -> Lead:
     return LeadFactory(**{**defaults, **fields})
 
 
-@dataclass
-class StandInProject:
-    """What the pipeline asks of ``lead.project`` (the projects app supplies the real one)."""
-
-    name: str
-    reached_signed: bool
-
-    def __str__(self) -> str:
-        return self.name
-
-
 @pytest.fixture
-def link_project(monkeypatch):
-    """Give leads a ``project`` while the projects app is built in parallel.
-
-    The stand-in is installed on the class, keyed by lead id, because services re-read the
-    lead under a row lock: an attribute set on one instance would not survive that. Once the
-    projects app adds its one-to-one relation, this still replaces it for the test only.
-    """
-    projects: dict[int, StandInProject] = {}
-
-    def project(lead: Lead) -> StandInProject:
-        try:
-            return projects[lead.pk]
-        except KeyError:
-            raise AttributeError("project") from None
-
-    monkeypatch.setattr(Lead, "project", property(project), raising=False)
+def link_project():
+    """Link a real project to a lead: signed (the dock → serve rule is met) or negotiating."""
 
     def link(lead: Lead, *, reached_signed: bool = True, name: str = "绿都米业深加工项目"):
-        projects[lead.pk] = StandInProject(name=name, reached_signed=reached_signed)
-        return projects[lead.pk]
+        if reached_signed:
+            return signed_project(lead=lead, name=name, credit_code=lead.credit_code)
+        return ProjectFactory(lead=lead, name=name, credit_code=lead.credit_code)
 
     return link
 
