@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """A person who signs in: an officer, a task-force leader, a bureau leader or an administrator.
 
-    The role decides the default scope of what a user sees (see ``crm.visibility``); task-force
+    The role decides the default scope of what a user sees (see ``crm.access``); task-force
     membership and leadership widen an officer's or a leader's scope.
     """
 

@@ -91,7 +91,7 @@ def _item_snapshot(item: ReminderItem, owner_name: str) -> dict:
 
 
 def _may_see(user: User, item: ReminderItem, task_forces_of: dict[int, set[int]]) -> bool:
-    """``crm.visibility.scope_q`` applied to one item, with task forces loaded in bulk."""
+    """``crm.access.scope_q`` applied to one item, with task forces loaded in bulk."""
     if not user.is_active:
         return False
     if user.sees_everything or item.recipient_id == user.pk:

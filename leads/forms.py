@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
 from crm.validators import normalize_credit_code, validate_credit_code
-from crm.visibility import led_task_force_ids, task_force_ids
+from crm.access import led_task_force_ids, task_force_ids
 from leads.models import FollowUp, Lead
 from leads.services import EDITABLE_FIELDS
 

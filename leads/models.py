@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
-from crm.visibility import scope_q
+from crm.access import scope_q
 
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> "LeadQuerySet":
-        """The leads ``user`` may see (see ``crm.visibility``)."""
+        """The leads ``user`` may see (see ``crm.access``)."""
         return self.filter(scope_q(user))
 
     def overdue(self, today: datetime.date) -> "LeadQuerySet":

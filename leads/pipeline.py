@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import User
 from crm.validators import is_valid_credit_code
-from crm.visibility import is_leader_of
+from crm.access import is_leader_of
 from leads.models import Lead
 
 Stage = Lead.Stage

@@ -25,7 +25,7 @@ from crm.exceptions import (
 from crm.models import ChangeLog, TaskForce, User
 from crm.text import normalize_company_name
 from crm.validators import normalize_credit_code, validate_credit_code
-from crm.visibility import is_leader_of, scope_q, task_force_ids
+from crm.access import is_leader_of, scope_q, task_force_ids
 from leads.models import FollowUp, Lead, LeadTransition
 from leads.pipeline import move_problem
 

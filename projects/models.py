@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ChainLink, Industry, TaskForce, User
-from crm.visibility import scope_q
+from crm.access import scope_q
 
 
 def _not_negative(field: str) -> models.CheckConstraint:
@@ -46,7 +46,7 @@ def _money(verbose_name: str, **kwargs) -> models.DecimalField:
 
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> "ProjectQuerySet":
-        """The projects ``user`` may see (see ``crm.visibility``)."""
+        """The projects ``user`` may see (see ``crm.access``)."""
         return self.filter(scope_q(user, owner="owner", task_force="task_force"))
 
     def with_target(self) -> "ProjectQuerySet":
@@ -531,6 +531,14 @@ class Task(models.Model):
     due_on = models.DateField(_("完成时限"))
     done = models.BooleanField(_("已完成"), default=False)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("完成人"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm import audit
 from crm.models import User
-from crm.visibility import scope_q
+from crm.access import scope_q
 from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import (
     ProgressReport,

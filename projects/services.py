@@ -22,7 +22,7 @@ from crm.exceptions import (
 )
 from crm.models import ChangeLog, User
 from crm.validators import is_valid_credit_code, normalize_credit_code
-from crm.visibility import task_force_ids
+from crm.access import task_force_ids
 from leads.models import Lead
 from leads.services import can_change_lead
 from projects.models import (

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from crm.models import User
-from crm.visibility import is_leader_of, led_task_force_ids, scope_q, task_force_ids
+from crm.access import is_leader_of, led_task_force_ids, scope_q, task_force_ids
 from leads.models import Lead
 from tests.factories import LeadFactory, TaskForceFactory, UserFactory
 

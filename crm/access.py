@@ -1,0 +1,174 @@
+"""Who may see, change and be given which record: decided here, once, for every app.
+
+Every record with an owner and a task force (leads, projects, 对上争取 applications; tasks and
+progress reports through their project) follows one rule:
+
+- bureau leaders, administrators and superusers see everything;
+- a task-force leader sees the records of the task forces they lead;
+- an officer sees the records they own and those of the task forces they belong to
+  (a leader is also an officer of their own records and memberships);
+- whoever sees a record may change it; records outside a user's scope answer 404 (their
+  existence is not revealed).
+
+``scope_q`` is the rule as a query (lists, counts, exports); ``in_scope`` is the same rule for
+one record in Python (services re-check it on the locked row). A test checks the two agree over
+a grid of users × records. ``check_assignment`` is the one rule of who may put a record in
+which task force and give it to whom; every create and update service calls it.
+"""
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from crm.exceptions import DomainError, PermissionRefused
+from crm.models import TaskForce, User
+
+
+def task_force_ids(user: User) -> set[int]:
+    """Ids of the task forces the user leads or belongs to, cached on the user object."""
+    cached = getattr(user, "_task_force_ids", None)
+    if cached is None:
+        cached = set(TaskForce.objects.filter(leader=user).values_list("id", flat=True))
+        cached |= set(user.task_forces.values_list("id", flat=True))
+        user._task_force_ids = cached
+    return cached
+
+
+def led_task_force_ids(user: User) -> set[int]:
+    """Ids of the task forces the user leads, cached on the user object."""
+    cached = getattr(user, "_led_task_force_ids", None)
+    if cached is None:
+        cached = set(TaskForce.objects.filter(leader=user).values_list("id", flat=True))
+        user._led_task_force_ids = cached
+    return cached
+
+
+def scope_q(user: User, *, owner: str | None = "owner", task_force: str = "task_force") -> Q:
+    """The filter that limits a queryset to what ``user`` may see.
+
+    ``owner`` and ``task_force`` name the fields (or lookups, e.g. ``project__owner``) that carry
+    the record's owner and task force (``owner=None`` for records scoped by task force only).
+    Returns ``Q()`` for everything and a filter that matches nothing for an anonymous or
+    inactive user.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.sees_everything:
+        return Q()
+    condition = Q(**{f"{task_force}__in": task_force_ids(user)})
+    if owner:
+        condition |= Q(**{owner: user})
+    return condition
+
+
+def in_scope(
+    user: User,
+    record: Any,
+    *,
+    owner: str | None = "owner_id",
+    task_force: str = "task_force_id",
+) -> bool:
+    """``scope_q`` for one record already in memory: whether ``user`` may see (and change) it.
+
+    ``owner`` and ``task_force`` name the record's attributes holding the owner's and the task
+    force's ids.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.sees_everything:
+        return True
+    if owner and getattr(record, owner) == user.pk:
+        return True
+    task_force_id = getattr(record, task_force)
+    return task_force_id is not None and task_force_id in task_force_ids(user)
+
+
+def is_leader_of(user: User, task_force_id: int | None) -> bool:
+    """Whether the user approves for this task force: its leader, or anyone who sees everything."""
+    if user.sees_everything:
+        return True
+    return task_force_id is not None and task_force_id in led_task_force_ids(user)
+
+
+def belongs_to(user: User, task_force: TaskForce) -> bool:
+    """Whether ``user`` is a member or the leader of ``task_force``."""
+    return task_force.leader_id == user.pk or task_force.members.filter(pk=user.pk).exists()
+
+
+def check_assignment(
+    *,
+    actor: User,
+    owner: User | None,
+    task_force: TaskForce | None,
+    old_owner: User | None = None,
+    old_task_force: TaskForce | None = None,
+    creating: bool = False,
+    noun: str = "",
+) -> None:
+    """Refuse (``PermissionRefused``) a task force or owner that ``actor`` may not set.
+
+    - An officer creates and keeps records in their own task forces, owned by themselves.
+    - Only a leader of the target task force, a bureau leader or an administrator moves a
+      record into another task force, and only a leader of the task force it leaves takes it
+      out of one without putting it elsewhere.
+    - Only a leader of the record's task force, a bureau leader or an administrator gives a
+      record to someone else.
+    - Whoever assigns, the owner must be active and belong to the record's task force (member
+      or leader); an owner who does not is bad input (``DomainError``, 400), not a refusal.
+
+    ``noun`` names the record in messages (线索, 项目, 事项); ``old_*`` are the values before an
+    update and are ignored when ``creating``.
+    """
+    noun = noun or _("记录")
+    if creating:
+        old_owner, old_task_force = actor, None
+    moved = task_force != old_task_force
+    if moved and not actor.sees_everything:
+        if task_force is None:
+            if old_task_force is not None and not is_leader_of(actor, old_task_force.pk):
+                raise PermissionRefused(
+                    _("只有专班负责人可以把%(noun)s调出「%(tf)s」。")
+                    % {"noun": noun, "tf": old_task_force},
+                    field_errors={"task_force": [_("无权更改专班。")]},
+                )
+        elif old_task_force is None and task_force.pk in task_force_ids(actor):
+            pass  # filing a new or unfiled record into one of one's own task forces
+        elif not is_leader_of(actor, task_force.pk):
+            message = (
+                _("只能把%(noun)s放入自己所在的专班。") % {"noun": noun}
+                if old_task_force is None
+                else _("只有「%(tf)s」的负责人或局领导可以把%(noun)s调入该专班。")
+                % {"noun": noun, "tf": task_force}
+            )
+            raise PermissionRefused(
+                message,
+                field_errors={
+                    "task_force": [
+                        _("无权把%(noun)s放入「%(tf)s」。") % {"noun": noun, "tf": task_force}
+                    ]
+                },
+            )
+    if owner is None:
+        return
+    # Giving a record to someone else, or taking a colleague's record for oneself, is a
+    # reassignment: the task force's leader's call.
+    leads_target = task_force is not None and is_leader_of(actor, task_force.pk)
+    if owner != old_owner and not actor.sees_everything and not leads_target:
+        raise PermissionRefused(
+            _("只有专班负责人或局领导可以把%(noun)s分配给他人。") % {"noun": noun},
+            field_errors={"owner": [_("只能由专班负责人分配给他人。")]},
+        )
+    if not owner.is_active:
+        raise DomainError(
+            _("「%(user)s」已停用，不能负责%(noun)s。") % {"user": owner, "noun": noun},
+            field_errors={"owner": [_("该用户已停用。")]},
+        )
+    if task_force is not None and not belongs_to(owner, task_force):
+        raise DomainError(
+            _("「%(user)s」不在「%(tf)s」中，不能负责该专班的%(noun)s。")
+            % {"user": owner, "tf": task_force, "noun": noun},
+            field_errors={
+                "owner": [_("负责人须是「%(tf)s」的成员或负责人。") % {"tf": task_force}]
+            },
+        )
