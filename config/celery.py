@@ -20,6 +20,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The reminder engine is a package inside ``crm``, not an app: its tasks module is named here.
+app.autodiscover_tasks(["crm.notifications"])
 
 
 def _prepare_filesystem_broker() -> None:

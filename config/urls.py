@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("crm.urls")),
     path("leads/", include("leads.urls")),
     path("projects/", include("projects.urls")),
-    path("reminders/", include("crm.reminder_urls")),
+    path("reminders/", include("crm.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

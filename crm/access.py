@@ -18,7 +18,7 @@ which task force and give it to whom; every create and update service calls it.
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from crm.exceptions import DomainError, PermissionRefused
@@ -172,3 +172,82 @@ def check_assignment(
                 "owner": [_("负责人须是「%(tf)s」的成员或负责人。") % {"tf": task_force}]
             },
         )
+
+
+def column_user_in_scope_q(
+    user_field: str, *, owner: str | None = "owner", task_force: str = "task_force"
+) -> Q:
+    """``scope_q`` with the user taken from a column: rows whose ``user_field`` may see them.
+
+    For rows addressed to someone (a task's assignee), so that nobody is shown a row of a
+    record that has since left their scope (the project moved to another task force).
+    """
+    membership = TaskForce.members.through.objects.filter(
+        taskforce_id=OuterRef(f"{task_force}_id"), user_id=OuterRef(f"{user_field}_id")
+    )
+    condition = (
+        Q(**{f"{user_field}__is_superuser": True})
+        | Q(**{f"{user_field}__role__in": User.EVERYTHING_ROLES})
+        | Q(**{f"{task_force}__leader": F(user_field)})
+        | Exists(membership)
+    )
+    if owner:
+        condition |= Q(**{owner: F(user_field)})
+    return Q(**{f"{user_field}__is_active": True}) & condition
+
+
+def users_who_see_q(
+    record: Any, *, owner: str | None = "owner_id", task_force: str = "task_force_id"
+) -> Q:
+    """The active users for whom ``in_scope(user, record)`` holds, as a filter on ``User``.
+
+    For the choices of a field that picks a person who must see the record (a task's assignee).
+    """
+    condition = Q(is_superuser=True) | Q(role__in=User.EVERYTHING_ROLES)
+    if owner and getattr(record, owner):
+        condition |= Q(pk=getattr(record, owner))
+    task_force_id = getattr(record, task_force)
+    if task_force_id is not None:
+        condition |= Q(task_forces=task_force_id) | Q(led_task_forces=task_force_id)
+    return Q(is_active=True) & condition
+
+
+def assignment_choices(
+    actor: User, *, task_force_id: int | None = None, owner_id: int | None = None
+) -> tuple[QuerySet[TaskForce], QuerySet[User]]:
+    """The task forces and owners a form offers ``actor`` (``check_assignment`` decides).
+
+    Everyone is offered the task forces they work in and themselves; leaders also the members
+    of the task forces they lead; bureau leaders and administrators every active one. A
+    record's current task force and owner (``task_force_id``, ``owner_id``) stay offered.
+    """
+    task_forces = TaskForce.objects.filter(is_active=True)
+    owners = User.objects.filter(is_active=True)
+    if not actor.sees_everything:
+        led = led_task_force_ids(actor)
+        task_forces = task_forces.filter(pk__in=task_force_ids(actor))
+        owners = owners.filter(Q(pk=actor.pk) | Q(task_forces__in=led) | Q(led_task_forces__in=led))
+    if task_force_id is not None:
+        task_forces = TaskForce.objects.filter(Q(pk__in=task_forces) | Q(pk=task_force_id))
+    if owner_id is not None:
+        owners = User.objects.filter(Q(pk__in=owners) | Q(pk=owner_id))
+    return task_forces.order_by("name"), owners.distinct().order_by("username")
+
+
+def check_reassignment(
+    *, actor: User, record: Any, changed: list[str], old: dict[str, Any], noun: str
+) -> None:
+    """``check_assignment`` for an update, when its task force or owner changed.
+
+    ``changed`` and ``old`` are what ``crm.writes.record_update`` hands its ``validate`` hook.
+    """
+    if "task_force" not in changed and "owner" not in changed:
+        return
+    check_assignment(
+        actor=actor,
+        owner=record.owner,
+        task_force=record.task_force,
+        old_owner=old.get("owner", record.owner),
+        old_task_force=old.get("task_force", record.task_force),
+        noun=noun,
+    )

@@ -1,4 +1,9 @@
-"""The admin for the floor: users, task forces, reference data and the change log."""
+"""The admin for the floor: users, task forces, reference data and the change log.
+
+These have no services: they are the data administrators keep here. Deleting one that other
+records still use (a user who owns or wrote records, a task force with leads, an industry in
+use) is refused with what uses it; an allowed delete is recorded (``crm.admin_services``).
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -9,6 +14,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin_services import RecordedDeleteMixin
 from crm.models import (
     ChainLink,
     ChangeLog,
@@ -33,8 +39,13 @@ class CrmUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """Django's user admin with the bureau's fields: one full name (no first/last), role, phone."""
+class UserAdmin(RecordedDeleteMixin, DjangoUserAdmin):
+    """Django's user admin with the bureau's fields: one full name (no first/last), role, phone.
+
+    A user who has left is deactivated, not deleted: their records and history keep naming them.
+    """
+
+    delete_hint = _("如该用户已离岗，请取消勾选“有效”以停用账号。")
 
     form = CrmUserChangeForm
     add_form = CrmUserCreationForm
@@ -91,7 +102,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(TaskForce)
-class TaskForceAdmin(admin.ModelAdmin):
+class TaskForceAdmin(RecordedDeleteMixin, admin.ModelAdmin):
+    delete_hint = _("不再运作的专班请取消勾选“启用”。")
     list_display = ("name", "code", "leader", "member_count", "industry", "is_active")
     list_filter = ("is_active", "industry")
     list_select_related = ("leader", "industry")
@@ -107,8 +119,10 @@ class TaskForceAdmin(admin.ModelAdmin):
         return task_force.member_total
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):
+class ReferenceDataAdmin(RecordedDeleteMixin, admin.ModelAdmin):
     """Reference data: the code is what the API and imports use, so keep it stable."""
+
+    delete_hint = _("不再使用的请取消勾选“启用”。")
 
     list_display = ("name", "code", "sort_order", "is_active")
     list_editable = ("sort_order", "is_active")
@@ -125,6 +139,8 @@ class ChainLinkInline(admin.TabularInline):
     model = ChainLink
     fields = ("position", "code", "name", "description")
     extra = 0
+    # A link is deleted from its own admin page, which refuses one in use and records the delete.
+    can_delete = False
     ordering = ("position",)
 
 
@@ -144,7 +160,7 @@ class IndustryChainAdmin(ReferenceDataAdmin):
 
 
 @admin.register(ChainLink)
-class ChainLinkAdmin(admin.ModelAdmin):
+class ChainLinkAdmin(RecordedDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "code", "chain", "position")
     list_filter = ("chain",)
     list_select_related = ("chain",)

@@ -8,5 +8,5 @@ class CrmConfig(AppConfig):
     verbose_name = _("基础数据与用户")
 
     def ready(self) -> None:
-        # The reminder admin lives in its own module, registered with the default site here.
-        from crm import admin_reminders  # noqa: F401
+        # The reminder engine's admin lives in its package, registered with the default site here.
+        from crm.notifications import admin  # noqa: F401

@@ -63,6 +63,35 @@ def change_record(
     )
 
 
+# Never copied into the history, even from a deleted row: a password hash is a secret.
+_NEVER_RECORDED = frozenset({"password"})
+
+
+def record_delete(*, instance: models.Model, actor: User | None) -> ChangeLog:
+    """Write the delete row for ``instance``: every field's value as ``old``, so what was
+    deleted can still be read after the row itself is gone.
+
+    Call it in the transaction that deletes ``instance``, before the delete (the primary key,
+    the related names and the many-to-many links are read here).
+    """
+    meta = instance._meta
+    values = snapshot(
+        instance,
+        [field.name for field in meta.concrete_fields if field.name not in _NEVER_RECORDED],
+    )
+    for field in meta.many_to_many:
+        values[field.name] = "、".join(
+            str(related) for related in getattr(instance, field.name).all()
+        )
+    changes = [
+        {"field": name, "label": str(meta.get_field(name).verbose_name), "old": old, "new": ""}
+        for name, old in values.items()
+    ]
+    return change_record(
+        instance=instance, actor=actor, action=ChangeLog.Action.DELETE, changes=changes
+    )
+
+
 def change_history(instance: models.Model) -> models.QuerySet[ChangeLog]:
     """Every recorded change of ``instance``, newest first, with the actor loaded."""
     return ChangeLog.objects.filter(

@@ -19,7 +19,7 @@ def reminders(request: HttpRequest) -> dict:
 
     A callable, so the count is queried only on pages whose template shows it.
     """
-    from crm.reminders import user_overdue_count
+    from crm.notifications.selectors import user_overdue_count
 
     user = getattr(request, "user", None)
 

@@ -27,6 +27,15 @@ class PermissionRefused(DomainError):
     status_code = 403
 
 
+class NotFound(DomainError):
+    """The object does not exist or is outside the user's scope (its existence is not revealed).
+
+    Raised by selectors; pages answer 404 (``crm.http.NotFoundMiddleware``), the API a JSON 404.
+    """
+
+    status_code = 404
+
+
 class ConflictError(DomainError):
     """Somebody else changed the object since the user loaded it."""
 

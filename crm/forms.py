@@ -1,7 +1,9 @@
-"""Forms of the account pages."""
+"""Forms of the account pages, and the assignment choices every record form shares."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from crm.access import assignment_choices
 from crm.models import User
 
 
@@ -11,3 +13,20 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("full_name", "email", "phone", "receives_digests")
+
+
+class AssignmentChoicesMixin:
+    """Offers a model form's ``task_force`` and ``owner`` choices by ``crm.access``'s rule."""
+
+    owner_help_text = _("留空则由您本人负责；分配给他人须由专班负责人操作。")
+
+    def limit_assignment(self, user: User) -> None:
+        instance = self.instance
+        task_forces, owners = assignment_choices(
+            user,
+            task_force_id=instance.task_force_id if instance.pk else None,
+            owner_id=instance.owner_id if instance.pk else None,
+        )
+        self.fields["task_force"].queryset = task_forces
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].help_text = self.owner_help_text

@@ -9,6 +9,17 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.workflow import choices_check
+
+
+class Role(models.TextChoices):
+    """A user's role (``User.Role``); module level so ``User.Meta`` derives its constraint."""
+
+    OFFICER = "officer", _("招商专员")
+    LEADER = "leader", _("专班负责人")
+    BUREAU_LEADER = "bureau_leader", _("局领导")
+    ADMIN = "admin", _("系统管理员")
+
 
 class User(AbstractUser):
     """A person who signs in: an officer, a task-force leader, a bureau leader or an administrator.
@@ -17,11 +28,10 @@ class User(AbstractUser):
     membership and leadership widen an officer's or a leader's scope.
     """
 
-    class Role(models.TextChoices):
-        OFFICER = "officer", _("招商专员")
-        LEADER = "leader", _("专班负责人")
-        BUREAU_LEADER = "bureau_leader", _("局领导")
-        ADMIN = "admin", _("系统管理员")
+    Role = Role
+
+    # Roles that see every record (with superusers); see ``crm.access``.
+    EVERYTHING_ROLES = (Role.BUREAU_LEADER, Role.ADMIN)
 
     # Chinese names are not split into first and last names.
     first_name = None
@@ -40,12 +50,7 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["username"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=["officer", "leader", "bureau_leader", "admin"]),
-                name="%(app_label)s_%(class)s_role_valid",
-            )
-        ]
+        constraints = [choices_check("role", Role)]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -59,7 +64,7 @@ class User(AbstractUser):
     @property
     def sees_everything(self) -> bool:
         """Bureau leaders, administrators and superusers read every record."""
-        return self.is_superuser or self.role in (self.Role.BUREAU_LEADER, self.Role.ADMIN)
+        return self.is_superuser or self.role in self.EVERYTHING_ROLES
 
 
 class ReferenceData(models.Model):

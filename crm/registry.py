@@ -7,12 +7,22 @@ Each app registers its source in ``AppConfig.ready()``::
     reminder_sources.register(
         ReminderSource(key="leads", title=_("逾期线索"), collect=…, collect_for=…, count_for=…)
     )
+
+A detail page shows the panels upper apps add to it (the lead page's 关联项目 panel comes from
+``projects``), so a lower app's template never loads an upper app's tags::
+
+    from crm.registry import DetailPanel, detail_panels
+    detail_panels.register(
+        DetailPanel(model="leads.lead", key="project", template="…", context=…, order=10)
+    )
 """
 
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -56,3 +66,50 @@ class ReminderRegistry:
 
 
 reminder_sources = ReminderRegistry()
+
+
+@dataclass(frozen=True)
+class DetailPanel:
+    """A panel an upper app adds to the detail page of a lower app's model.
+
+    ``model`` is the model's label (``"leads.lead"``); ``context(request, obj)`` returns what
+    ``template`` needs (it also sees the page's context); panels show in ``order``.
+    """
+
+    model: str
+    key: str
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class BoundPanel:
+    """A panel ready for one page: the template includes ``template`` with ``panel.context``."""
+
+    key: str
+    template: str
+    context: dict[str, Any]
+
+
+class PanelRegistry:
+    def __init__(self) -> None:
+        self._panels: dict[tuple[str, str], DetailPanel] = {}
+
+    def register(self, panel: DetailPanel) -> None:
+        self._panels[(panel.model, panel.key)] = panel
+
+    def for_object(self, request: HttpRequest, obj: Any) -> list[BoundPanel]:
+        """The panels registered for ``obj``'s model, in order, with their context computed."""
+        label = obj._meta.label_lower
+        panels = sorted(
+            (panel for panel in self._panels.values() if panel.model == label),
+            key=lambda panel: (panel.order, panel.key),
+        )
+        return [
+            BoundPanel(key=panel.key, template=panel.template, context=panel.context(request, obj))
+            for panel in panels
+        ]
+
+
+detail_panels = PanelRegistry()

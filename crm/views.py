@@ -1,4 +1,4 @@
-"""Account pages: sign in and out, and the user's own profile and password."""
+"""Account pages (the user's own profile and password), and helpers every app's views share."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -6,10 +6,25 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crm.forms import ProfileForm
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go after a form: the request's ``next`` if it stays on this site, else ``default``.
+
+    ``next`` comes from the page (the current URL), but anyone can craft a link or form that
+    sends the user elsewhere after a real action here (an open redirect).
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 @login_required

@@ -1,40 +1,28 @@
 """The admin for leads, their stage moves and their follow-ups.
 
-The admin is a repair tool for administrators, not the way work is done. Admin edits of a lead
-bypass the pipeline and the services' rules (assignment rights, the duplicate-name warning), so
-``stage`` and the dates the pipeline keeps are read-only here: stage moves go through
-``leads.services.lead_transition`` (the pages and the API), which checks the rules and records
-the move. Field edits made here are saved through ``lead_create`` / ``lead_update``, so they are
-recorded in the change history, bump ``version`` and notify a new owner; the form refuses a
-duplicate credit code through the model's unique constraint. Stage moves and follow-ups are shown
-read-only for the same reason: follow-ups update the lead's dates through
-``follow_up_create``.
+The admin is a repair tool for administrators, not the way work is done, and it saves through
+the same services as the pages and the API (``crm.admin_services``): a lead's fields through
+``lead_create`` / ``lead_update`` (credit code checked, assignment rules, version compared and
+bumped, change recorded, a new owner notified), a follow-up through ``follow_up_create`` (which
+keeps the lead's follow-up dates). A refusal is shown next to its field and nothing is saved.
+``stage`` and the dates the pipeline keeps are read-only: stage moves are made on the lead's
+page, where ``lead_transition`` checks the rules and records the move. Stage moves and
+follow-ups are history: read-only, and a lead that has any cannot be deleted.
 """
 
-from django import forms
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm.validators import normalize_credit_code, validate_credit_code
+from crm.admin_services import ServiceAdminMixin, page_link
 from leads import services
 from leads.models import FollowUp, Lead, LeadTransition
-from leads.services import EDITABLE_FIELDS
-
-
-class LeadAdminForm(forms.ModelForm):
-    """Checks the credit code as the lead form does (the database checks its uniqueness)."""
-
-    class Meta:
-        model = Lead
-        fields = EDITABLE_FIELDS
-
-    def clean_credit_code(self) -> str:
-        code = normalize_credit_code(self.cleaned_data.get("credit_code") or "")
-        if code:
-            validate_credit_code(code)
-        return code
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,10 +66,11 @@ class FollowUpInline(ReadOnlyInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
-    """Leads for administrators; ``stage`` is read-only (moves go through the pipeline service)."""
+class LeadAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Leads for administrators; ``stage`` is read-only (moves are made on the lead's page)."""
 
-    form = LeadAdminForm
+    service_fields = services.EDITABLE_FIELDS
+    delete_hint = _("不再跟进的线索请在线索页面搁置。")
     list_display = (
         "company_name",
         "stage",
@@ -99,19 +88,9 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ("company_name", "credit_code", "contact_name", "contact_phone")
     date_hierarchy = "created_at"
     autocomplete_fields = ("industry", "chain_link", "channel", "region", "owner", "task_force")
-    readonly_fields = (
-        "stage",
-        "stage_entered_at",
-        "last_follow_up_on",
-        "last_activity_on",
-        "version",
-        "created_by",
-        "created_at",
-        "updated_by",
-        "updated_at",
-    )
+    readonly_fields = ("stage", "stage_page")
     fieldsets = (
-        (None, {"fields": ("company_name", "credit_code", "stage", "rating")}),
+        (None, {"fields": ("company_name", "credit_code", "stage", "stage_page", "rating")}),
         (
             _("产业与渠道"),
             {"fields": ("industry", "chain_link", "chain_role", "channel", "region")},
@@ -150,26 +129,31 @@ class LeadAdmin(admin.ModelAdmin):
     )
     inlines = (LeadTransitionInline, FollowUpInline)
 
-    def save_model(
-        self, request: HttpRequest, obj: Lead, form: forms.ModelForm, change: bool
-    ) -> None:
-        """Save through the lead services, so history, version and notifications stay right.
+    @admin.display(description=_("阶段推进"))
+    def stage_page(self, lead: Lead) -> SafeString | str:
+        return page_link(lead, gettext("在线索页面推进、搁置或重新打开"))
 
-        The administrator has seen the form: the similar-name warning does not stop the save.
-        """
-        if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data}
-            saved = services.lead_update(
-                lead=Lead.objects.get(pk=obj.pk),
-                actor=request.user,
-                data=data,
-                confirm_duplicate_name=True,
-            )
-        else:
-            saved = services.lead_create(
-                actor=request.user, data=form.cleaned_data, confirm_duplicate_name=True
-            )
-        obj.__dict__.update(saved.__dict__)
+    def service_create(self, request: HttpRequest, data: Mapping[str, Any]) -> Lead:
+        # The administrator has seen the form: the similar-name warning does not stop the save.
+        return services.lead_create(
+            actor=request.user, data=dict(data), confirm_duplicate_name=True
+        )
+
+    def service_update(
+        self,
+        request: HttpRequest,
+        obj: Lead,
+        data: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+    ) -> Lead:
+        return services.lead_update(
+            lead=obj,
+            actor=request.user,
+            data=dict(data),
+            expected_version=expected_version,
+            confirm_duplicate_name=True,
+        )
 
 
 @admin.register(LeadTransition)
@@ -198,16 +182,11 @@ class LeadTransitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
-    """Follow-ups, read-only: recording one goes through ``follow_up_create``, which updates the
-    lead's last and next follow-up dates."""
+class FollowUpAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Follow-ups are recorded through ``follow_up_create``, which updates the lead's last and
+    next follow-up dates; once recorded they are the lead's history (read-only, not deleted)."""
 
-    list_display = ("occurred_on", "lead", "method", "created_by", "next_follow_up_on")
-    list_filter = ("method",)
-    list_select_related = ("lead", "created_by")
-    search_fields = ("lead__company_name", "summary", "participants", "outcome")
-    date_hierarchy = "occurred_on"
-    readonly_fields = (
+    service_create_fields = (
         "lead",
         "occurred_on",
         "method",
@@ -215,15 +194,16 @@ class FollowUpAdmin(admin.ModelAdmin):
         "summary",
         "outcome",
         "next_follow_up_on",
-        "created_by",
-        "created_at",
     )
+    list_display = ("occurred_on", "lead", "method", "created_by", "next_follow_up_on")
+    list_filter = ("method",)
+    list_select_related = ("lead", "created_by")
+    search_fields = ("lead__company_name", "summary", "participants", "outcome")
+    date_hierarchy = "occurred_on"
+    autocomplete_fields = ("lead",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def delete_refusal(self, obj: FollowUp) -> str:
+        return gettext("跟进记录是线索的历史记录，不能删除。")
 
-    def has_change_permission(self, request: HttpRequest, obj: FollowUp | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: FollowUp | None = None) -> bool:
-        return False
+    def service_create(self, request: HttpRequest, data: Mapping[str, Any]) -> FollowUp:
+        return services.follow_up_create(actor=request.user, **data)

@@ -5,8 +5,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import BaseFilterSet
-from crm.models import Channel, Industry, TaskForce, User
+from crm.filters import AmountFilter, BaseFilterSet, IdsFilter, UserFilter
+from crm.models import Channel, Industry, TaskForce
 from leads.models import Lead, overdue_q
 
 
@@ -24,16 +24,9 @@ class LeadFilterSet(BaseFilterSet):
     stage = django_filters.MultipleChoiceFilter(
         choices=Lead.Stage.choices, distinct=False, label=_("阶段")
     )
-    # Inactive users too: the leads of an officer who left are the ones a leader looks for to
-    # reassign, and an unknown id would otherwise drop the filter and list every lead.
-    owner_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="owner",
-        queryset=User.objects.order_by("-is_active", "username"),
-        distinct=False,
-        label=_("负责人"),
-    )
-    task_force_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="task_force", queryset=TaskForce.objects.all(), distinct=False, label=_("专班")
+    owner_id = UserFilter(field_name="owner", label=_("负责人"))
+    task_force_id = IdsFilter(
+        field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
     )
     industry = django_filters.ModelMultipleChoiceFilter(
         field_name="industry__code",
@@ -56,10 +49,10 @@ class LeadFilterSet(BaseFilterSet):
         choices=Lead.Rating.choices, distinct=False, label=_("评级")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
-    investment_min = django_filters.NumberFilter(
+    investment_min = AmountFilter(
         field_name="planned_investment", lookup_expr="gte", label=_("计划投资不少于（万元）")
     )
-    investment_max = django_filters.NumberFilter(
+    investment_max = AmountFilter(
         field_name="planned_investment", lookup_expr="lte", label=_("计划投资不多于（万元）")
     )
     created_after = django_filters.DateFilter(

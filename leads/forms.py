@@ -8,14 +8,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
+from crm.forms import AssignmentChoicesMixin
+from crm.inputs import BoundedInputMixin, VersionField
+from crm.models import ChainLink, Channel, Industry, Region, User
 from crm.validators import normalize_credit_code, validate_credit_code
-from crm.access import led_task_force_ids, task_force_ids
 from leads.models import FollowUp, Lead
 from leads.services import EDITABLE_FIELDS
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(BoundedInputMixin, AssignmentChoicesMixin, forms.ModelForm):
     """Create or edit a lead's fields (``leads.services.EDITABLE_FIELDS``).
 
     ``user`` limits the task forces and owners offered to what that user may assign;
@@ -59,7 +60,7 @@ class LeadForm(forms.ModelForm):
             Q(is_active=True) | Q(pk=getattr(lead, "region_id", None))
         )
         self._limit_chain_links()
-        self._limit_assignment(lead)
+        self.limit_assignment(user)
 
     def _limit_chain_links(self) -> None:
         """Offer chain links grouped by their industry chain."""
@@ -71,24 +72,6 @@ class LeadForm(forms.ModelForm):
         for link in links:
             groups.setdefault(link.chain.name, []).append((link.pk, link.name))
         field.choices = [("", "---------"), *groups.items()]
-
-    def _limit_assignment(self, lead: Lead | None) -> None:
-        """Task forces the user works in and owners the user may assign to."""
-        user = self.user
-        task_forces = TaskForce.objects.filter(is_active=True)
-        owners = User.objects.filter(is_active=True)
-        if not user.sees_everything:
-            task_forces = task_forces.filter(pk__in=task_force_ids(user))
-            led = led_task_force_ids(user)
-            owners = owners.filter(
-                Q(pk=user.pk) | Q(task_forces__in=led) | Q(led_task_forces__in=led)
-            )
-        if lead is not None:
-            task_forces = TaskForce.objects.filter(Q(pk__in=task_forces) | Q(pk=lead.task_force_id))
-            owners = User.objects.filter(Q(pk__in=owners) | Q(pk=lead.owner_id))
-        self.fields["task_force"].queryset = task_forces.order_by("name")
-        self.fields["owner"].queryset = owners.distinct().order_by("username")
-        self.fields["owner"].help_text = _("留空则由您本人负责；分配给他人须由专班负责人操作。")
 
     def _get_validation_exclusions(self) -> set[str]:
         # The credit code's uniqueness is checked by the service, whose message names the task
@@ -109,10 +92,10 @@ class LeadForm(forms.ModelForm):
 class LeadEditForm(LeadForm):
     """The edit form carries the version the user loaded, to detect a concurrent change."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(BoundedInputMixin, forms.ModelForm):
     """A 跟进记录 for one lead; the date defaults to today."""
 
     class Meta:
@@ -146,7 +129,7 @@ class FollowUpForm(forms.ModelForm):
         return cleaned
 
 
-class MoveForm(forms.Form):
+class MoveForm(BoundedInputMixin, forms.Form):
     """A pipeline move: the target stage, a reason where the rules need one, and the version."""
 
     to = forms.ChoiceField(choices=Lead.Stage.choices)
@@ -156,4 +139,4 @@ class MoveForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = VersionField(required=False)

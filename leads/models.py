@@ -9,8 +9,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
 from crm.access import scope_q
+from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
+from crm.workflow import Workflow, choices_check
 
 
 class LeadQuerySet(models.QuerySet):
@@ -21,6 +22,16 @@ class LeadQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date) -> "LeadQuerySet":
         """Active leads whose follow-up is overdue on ``today`` (see ``overdue_q``)."""
         return self.filter(overdue_q(today))
+
+
+class LeadStage(models.TextChoices):
+    """A lead's stage (``Lead.Stage``); module level so ``Lead.Meta`` derives its constraint."""
+
+    COLLECT = "collect", _("搜集")
+    SCREEN = "screen", _("筛选")
+    DOCK = "dock", _("对接")
+    SERVE = "serve", _("服务")
+    DROPPED = "dropped", _("搁置")
 
 
 class Lead(models.Model):
@@ -37,12 +48,7 @@ class Lead(models.Model):
     ``version`` grows with every change, so a stale form or API call is told of the conflict.
     """
 
-    class Stage(models.TextChoices):
-        COLLECT = "collect", _("搜集")
-        SCREEN = "screen", _("筛选")
-        DOCK = "dock", _("对接")
-        SERVE = "serve", _("服务")
-        DROPPED = "dropped", _("搁置")
+    Stage = LeadStage
 
     class Rating(models.TextChoices):
         A = "A", _("A 级（优先）")
@@ -63,15 +69,16 @@ class Lead(models.Model):
         OTHER = "other", _("其他")
 
     ACTIVE_STAGES = (Stage.COLLECT, Stage.SCREEN, Stage.DOCK, Stage.SERVE)
-    FORWARD = {Stage.COLLECT: Stage.SCREEN, Stage.SCREEN: Stage.DOCK, Stage.DOCK: Stage.SERVE}
-    BACKWARD = {Stage.SCREEN: Stage.COLLECT, Stage.DOCK: Stage.SCREEN, Stage.SERVE: Stage.DOCK}
-    TRANSITIONS: dict[str, frozenset[str]] = {
+    TRANSITIONS: dict[Stage, frozenset[Stage]] = {
         Stage.COLLECT: frozenset({Stage.SCREEN, Stage.DROPPED}),
         Stage.SCREEN: frozenset({Stage.DOCK, Stage.COLLECT, Stage.DROPPED}),
         Stage.DOCK: frozenset({Stage.SERVE, Stage.SCREEN, Stage.DROPPED}),
         Stage.SERVE: frozenset({Stage.DOCK, Stage.DROPPED}),
         Stage.DROPPED: frozenset({Stage.COLLECT}),
     }
+    WORKFLOW = Workflow(Stage, TRANSITIONS, pipeline=ACTIVE_STAGES, noun=_("阶段"))
+    # One stage back (screen → collect, dock → screen, serve → dock).
+    BACKWARD = WORKFLOW.backward
 
     company_name = models.CharField(_("企业名称"), max_length=200)
     company_key = models.CharField(_("名称比对键"), max_length=200, db_index=True, editable=False)
@@ -169,10 +176,7 @@ class Lead(models.Model):
                 condition=~Q(credit_code=""),
                 name="%(app_label)s_%(class)s_credit_code_unique",
             ),
-            models.CheckConstraint(
-                condition=Q(stage__in=["collect", "screen", "dock", "serve", "dropped"]),
-                name="%(app_label)s_%(class)s_stage_valid",
-            ),
+            choices_check("stage", LeadStage),
             models.CheckConstraint(
                 condition=Q(rating__in=["", "A", "B", "C"]),
                 name="%(app_label)s_%(class)s_rating_valid",

@@ -1,20 +1,22 @@
 """The pipeline rules, written once: which moves exist, what each needs, and who may make it.
 
-``move_problem`` answers why a move is refused (or ``None``); ``lead_transition`` in
-``leads.services`` applies it, and pages show ``move_options`` so a user sees beforehand
-which moves are open and why the others are not.
+Which moves exist is ``Lead.WORKFLOW`` (``crm.workflow``: the table and its refusals); what
+each move needs and who may make it is this module's. ``move_problem`` answers why a move is
+refused (or ``None``); ``lead_transition`` in ``leads.services`` applies it, and pages show
+``move_options`` so a user sees beforehand which moves are open and why the others are not.
 """
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from crm.access import is_leader_of
 from crm.models import User
 from crm.validators import is_valid_credit_code
-from crm.access import is_leader_of
 from leads.models import Lead
 
 Stage = Lead.Stage
+WORKFLOW = Lead.WORKFLOW
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class MoveOption:
 
 def needs_reason(from_stage: str, to_stage: str) -> bool:
     """Moves back one stage and moves to dropped must say why."""
-    return to_stage == Stage.DROPPED or Lead.BACKWARD.get(from_stage) == to_stage
+    return to_stage == Stage.DROPPED or WORKFLOW.backward.get(from_stage) == to_stage
 
 
 def linked_project_problem(lead: Lead) -> str | None:
@@ -59,17 +61,10 @@ def move_problem(*, lead: Lead, to: str, actor: User, reason: str = "") -> str |
 
     Visibility and edit rights are checked by the caller (a lead out of scope is a 404).
     """
-    current = Stage(lead.stage)
-    if to not in Stage.values:
-        return _("未知的阶段：%(stage)s。") % {"stage": to}
-    target = Stage(to)
-    if target not in Lead.TRANSITIONS[current]:
-        if target in Lead.FORWARD.values() or target == Stage.COLLECT:
-            return _("不能从「%(from)s」直接移到「%(to)s」：阶段必须逐级推进，不能跳过。") % {
-                "from": current.label,
-                "to": target.label,
-            }
-        return _("不能从「%(from)s」移到「%(to)s」。") % {"from": current.label, "to": target.label}
+    refused = WORKFLOW.refusal(lead.stage, to)
+    if refused:
+        return refused
+    current, target = Stage(lead.stage), Stage(to)
     if needs_reason(current, target) and not reason.strip():
         if target == Stage.DROPPED:
             return _("搁置线索需要填写原因。")
@@ -99,9 +94,7 @@ def move_options(*, lead: Lead, actor: User) -> list[MoveOption]:
     The reason is left out of the check (the user is asked for it when they choose the move).
     """
     options = []
-    for target in Stage:
-        if target not in Lead.TRANSITIONS[Stage(lead.stage)]:
-            continue
+    for target in WORKFLOW.targets(lead.stage):
         reason_needed = needs_reason(lead.stage, target)
         problem = move_problem(
             lead=lead, to=target, actor=actor, reason="-" if reason_needed else ""

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm import reminders
 from crm.models import User
+from crm.notifications import services as notifications
 from crm.registry import ReminderItem
 from leads.models import Lead
 
@@ -113,4 +113,4 @@ def notify_new_owner(lead_id: int, actor_id: int | None) -> None:
     # Emails are written in the product's language, whatever the acting user's page shows.
     with translation.override(settings.LANGUAGE_CODE):
         item = LeadItems(today)(lead)
-    reminders.reminder_assignment_create(recipient=lead.owner, item=item, day=today)
+    notifications.reminder_assignment_create(recipient=lead.owner, item=item, day=today)

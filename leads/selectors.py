@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crm import audit
+from crm.exceptions import NotFound
 from crm.models import User
 from leads.filters import LeadFilterSet
 from leads.models import FollowUp, Lead, LeadTransition
@@ -27,11 +27,11 @@ def lead_list(*, user: User, filters: Any = None) -> LeadFilterSet:
 
 
 def lead_get(*, user: User, pk: int) -> Lead:
-    """One lead, or 404 if it does not exist or is outside the user's scope."""
+    """One lead; ``NotFound`` if it does not exist or is outside the user's scope."""
     try:
         return lead_queryset(user=user).select_related("created_by", "updated_by").get(pk=pk)
     except (Lead.DoesNotExist, ValueError, TypeError):
-        raise Http404(_("没有找到这条线索。")) from None
+        raise NotFound(_("没有找到这条线索。")) from None
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ def pipeline_columns(
     """One column per stage: the count of matching leads and the most recently changed cards.
 
     Costs one query for the counts and one per stage for the cards, whatever the data size.
+    Each card comes with its linked project (the relation ``leads.pipeline`` asks about for
+    dock → serve), so the cards' move menus cost no query per card.
     """
     leads = lead_list(user=user, filters=filters).qs
     counts = dict(
@@ -127,7 +129,11 @@ def pipeline_columns(
             stage=stage,
             label=label,
             count=counts.get(stage, 0),
-            leads=list(leads.filter(stage=stage).order_by("-updated_at", "-id")[:per_column]),
+            leads=list(
+                leads.filter(stage=stage)
+                .select_related("project")
+                .order_by("-updated_at", "-id")[:per_column]
+            ),
         )
         for stage, label in Lead.Stage.choices
     ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.api import StrictInputMixin, VersionField
 from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
 from crm.validators import validate_credit_code
 from leads.models import FollowUp, Lead
@@ -22,7 +23,7 @@ def _check_credit_code(value: str) -> None:
         validate_credit_code(value)
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A lead as the API shows and accepts it.
 
     Reference data goes by code (``"industry": "rice"``), users and task forces by id with their
@@ -59,9 +60,7 @@ class LeadSerializer(serializers.ModelSerializer):
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
     created_by_name = serializers.CharField(source="created_by", read_only=True)
     updated_by_name = serializers.CharField(source="updated_by", read_only=True)
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
+    version = VersionField(
         help_text=_("修改时可带上读取到的版本号；若线索已被他人修改，返回 409。"),
     )
     confirm_duplicate_name = serializers.BooleanField(
@@ -138,17 +137,17 @@ class LeadSerializer(serializers.ModelSerializer):
         return lead.days_overdue(self._today())
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictInputMixin, serializers.Serializer):
     """A requested stage move: the target stage, the reason and, optionally, the version seen."""
 
     to = serializers.ChoiceField(choices=Lead.Stage.choices, label=_("目标阶段"))
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000, label=_("原因/说明")
     )
-    version = serializers.IntegerField(required=False, min_value=1, label=_("版本"))
+    version = VersionField(label=_("版本"))
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A follow-up (跟进记录) of a lead; ``created_by`` is whoever records it."""
 
     method_display = serializers.CharField(source="get_method_display", read_only=True)

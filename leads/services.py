@@ -9,23 +9,22 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import audit
+from crm import writes
+from crm.access import check_assignment, check_reassignment, in_scope, scope_q
 from crm.exceptions import (
     ConflictError,
     DomainError,
     DuplicateError,
     DuplicateWarning,
-    PermissionRefused,
     TransitionRefused,
 )
-from crm.models import ChangeLog, TaskForce, User
+from crm.models import User
 from crm.text import normalize_company_name
 from crm.validators import normalize_credit_code, validate_credit_code
-from crm.access import is_leader_of, scope_q, task_force_ids
 from leads.models import FollowUp, Lead, LeadTransition
 from leads.pipeline import move_problem
 
@@ -61,48 +60,7 @@ owner_change_hooks: list[Callable[[int, int | None], None]] = []
 
 def can_change_lead(user: User, lead: Lead) -> bool:
     """Whether ``user`` may edit, follow up and move ``lead``: anyone whose scope holds it."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.sees_everything or lead.owner_id == user.pk:
-        return True
-    return lead.task_force_id is not None and lead.task_force_id in task_force_ids(user)
-
-
-def _check_assignment(
-    *,
-    actor: User,
-    old_task_force: TaskForce | None,
-    task_force: TaskForce | None,
-    owner: User | None,
-) -> None:
-    """Who may put a lead in which task force and give it to whom.
-
-    An officer files leads into their own task forces and owns them; putting a lead into another
-    task force, taking it out of one, or giving it to someone else is the task-force leader's
-    call (or a bureau leader's).
-    """
-    if actor.sees_everything:
-        return
-    if task_force != old_task_force:
-        if old_task_force is not None and not is_leader_of(actor, old_task_force.pk):
-            raise PermissionRefused(
-                _("只有专班负责人可以把线索调出「%(tf)s」。") % {"tf": old_task_force},
-                field_errors={"task_force": [_("无权更改专班。")]},
-            )
-        if task_force is not None and task_force.pk not in task_force_ids(actor):
-            raise PermissionRefused(
-                _("只能把线索放入自己所在的专班。"),
-                field_errors={"task_force": [_("您不在「%(tf)s」中。") % {"tf": task_force}]},
-            )
-    if (
-        owner is not None
-        and owner != actor
-        and not (task_force is not None and is_leader_of(actor, task_force.pk))
-    ):
-        raise PermissionRefused(
-            _("只有专班负责人可以把线索分配给他人。"),
-            field_errors={"owner": [_("只能由专班负责人分配给他人。")]},
-        )
+    return in_scope(user, lead)
 
 
 def _check_credit_code(code: str, *, exclude_pk: int | None) -> None:
@@ -175,43 +133,23 @@ def _check_similar_name(
 
 
 def _lock(lead: Lead, *, actor: User, refusal: str, expected_version: int | None) -> Lead:
-    """Lock the lead's row, check ``actor`` may change it, and that nobody changed it since
-    ``expected_version``. Rights are checked on the locked row: the lead may have been
-    reassigned since the caller read it.
-    """
-    locked = Lead.objects.select_for_update().get(pk=lead.pk)
-    if not can_change_lead(actor, locked):
-        raise PermissionRefused(refusal)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
-            _("这条线索刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。")
-            % {"who": locked.updated_by}
-        )
-    return locked
+    """Lock the lead's row, check ``actor`` may still change it and its version is current."""
+    return writes.record_lock(
+        Lead,
+        lead.pk,
+        actor=actor,
+        refusal=refusal,
+        expected_version=expected_version,
+        conflict=_("这条线索刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。"),
+    )
 
 
-def _full_clean(lead: Lead) -> None:
-    """Validate the lead, reporting a credit code taken since the pre-check as a duplicate.
-
-    The model's conditional unique constraint would otherwise surface as a generic
-    "constraint violated" message when another lead with the code was committed meanwhile.
-    """
-    try:
-        lead.full_clean(exclude=["company_key"])
-    except ValidationError:
-        _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
-        raise
+def _credit_code_taken(lead: Lead) -> None:
+    """A lead with the same credit code was committed meanwhile: say so, by constraint."""
+    _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
 
 
-def _save_guarding_duplicates(lead: Lead, **save_kwargs: Any) -> None:
-    """Save, turning a lost race on the unique credit code into a clear duplicate error."""
-    try:
-        with transaction.atomic():
-            lead.save(**save_kwargs)
-    except IntegrityError as error:
-        if "credit_code" in str(error):
-            _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
-        raise
+UNIQUE_HANDLERS = {writes.constraint_name(Lead, "credit_code_unique"): _credit_code_taken}
 
 
 def _after_owner_change(lead: Lead, actor: User) -> None:
@@ -224,14 +162,14 @@ def lead_create(*, actor: User, data: dict[str, Any], confirm_duplicate_name: bo
     """Log a new lead in the collect stage, owned by ``actor`` unless another owner is given."""
     fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     fields["credit_code"] = normalize_credit_code(fields.get("credit_code") or "")
-    fields.setdefault("owner", actor)
-    if fields["owner"] is None:
+    if fields.get("owner") is None:
         fields["owner"] = actor
-    _check_assignment(
+    check_assignment(
         actor=actor,
-        old_task_force=None,
-        task_force=fields.get("task_force"),
         owner=fields["owner"],
+        task_force=fields.get("task_force"),
+        creating=True,
+        noun=_("线索"),
     )
     _check_credit_code(fields["credit_code"], exclude_pk=None)
     _check_similar_name(
@@ -250,9 +188,9 @@ def lead_create(*, actor: User, data: dict[str, Any], confirm_duplicate_name: bo
         created_by=actor,
         updated_by=actor,
     )
-    _full_clean(lead)
-    _save_guarding_duplicates(lead)
-    audit.change_record(instance=lead, actor=actor, action=ChangeLog.Action.CREATE)
+    writes.record_create(
+        lead, actor=actor, clean_exclude=["company_key"], unique_handlers=UNIQUE_HANDLERS
+    )
     _after_owner_change(lead, actor)
     return lead
 
@@ -273,23 +211,17 @@ def lead_update(
     lead = _lock(
         lead, actor=actor, refusal=_("您无权修改这条线索。"), expected_version=expected_version
     )
-    changes = {name: data[name] for name in EDITABLE_FIELDS if name in data}
-    if "credit_code" in changes:
-        changes["credit_code"] = normalize_credit_code(changes["credit_code"] or "")
-    changed = [name for name, value in changes.items() if getattr(lead, name) != value]
-    if not changed:
-        return lead
-    old_task_force, old_owner_id = lead.task_force, lead.owner_id
-    before = audit.snapshot(lead, changed)
-    for name in changed:
-        setattr(lead, name, changes[name])
-    if "task_force" in changed or "owner" in changed:
-        _check_assignment(
-            actor=actor, old_task_force=old_task_force, task_force=lead.task_force, owner=lead.owner
-        )
-    if "credit_code" in changed:
-        _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
-    if "company_name" in changed:
+    data = dict(data)
+    if "credit_code" in data:
+        data["credit_code"] = normalize_credit_code(data["credit_code"] or "")
+    old_owner_id = lead.owner_id
+
+    def validate(lead: Lead, changed: list[str], old: dict[str, Any]) -> list[str]:
+        check_reassignment(actor=actor, record=lead, changed=changed, old=old, noun=_("线索"))
+        if "credit_code" in changed:
+            _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
+        if "company_name" not in changed:
+            return []
         _check_similar_name(
             actor=actor,
             company_name=lead.company_name,
@@ -297,16 +229,16 @@ def lead_update(
             confirmed=confirm_duplicate_name,
         )
         lead.company_key = normalize_company_name(lead.company_name)
-        changed.append("company_key")
-    _full_clean(lead)
-    lead.version += 1
-    lead.updated_by = actor
-    _save_guarding_duplicates(lead, update_fields=[*changed, "version", "updated_by", "updated_at"])
-    audit.change_record(
-        instance=lead,
+        return ["company_key"]
+
+    lead, _changed = writes.record_update(
+        lead,
         actor=actor,
-        action=ChangeLog.Action.UPDATE,
-        changes=audit.changes_since(lead, before),
+        data=data,
+        editable=EDITABLE_FIELDS,
+        validate=validate,
+        clean_exclude=["company_key"],
+        unique_handlers=UNIQUE_HANDLERS,
     )
     if lead.owner_id != old_owner_id and lead.owner_id is not None:
         _after_owner_change(lead, actor)
@@ -388,7 +320,8 @@ def follow_up_create(
         next_follow_up_on=next_follow_up_on,
         created_by=actor,
     )
-    follow_up.full_clean()
+    writes.check_single_line(follow_up, ["participants"])
+    writes.full_clean(follow_up)
     follow_up.save()
     if lead.last_follow_up_on is None or occurred_on >= lead.last_follow_up_on:
         lead.last_follow_up_on = occurred_on

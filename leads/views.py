@@ -4,10 +4,6 @@ Views parse input, call a selector or a service and render; an htmx request gets
 """
 
 import copy
-import csv
-import datetime
-import io
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -20,32 +16,32 @@ from django.http import (
     HttpResponse,
     HttpResponseRedirect,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.exceptions import ConflictError, DomainError, DuplicateWarning
+from crm.export import export_response
+from crm.htmx import (
+    BoardToast,
+    CardMove,
+    is_fragment_request,
+    render_fragment,
+    render_partial_or_page,
+)
+from crm.registry import detail_panels
 from leads import selectors, services
+from leads.exports import lead_columns
 from leads.forms import FollowUpForm, LeadEditForm, LeadForm, MoveForm
 from leads.models import Lead
-from leads.pipeline import move_options, needs_reason
+from leads.pipeline import MoveOption, move_options, needs_reason
 
 PAGE_SIZE = 25
 PIPELINE_CARDS_PER_COLUMN = 30
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request that wants a fragment (a history restore wants the whole page)."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def add_domain_errors(form: Form, error: DomainError | ValidationError) -> None:
@@ -80,10 +76,14 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "leads": page.object_list,
         "export_query": _without(request.GET, "page", "format"),
-        "htmx": is_htmx(request),
+        "htmx": is_fragment_request(request),
     }
-    template = "leads/partials/_lead_table.html" if is_htmx(request) else "leads/lead_list.html"
-    return render(request, template, context)
+    return render_partial_or_page(
+        request,
+        page="leads/lead_list.html",
+        partial="leads/partials/_lead_table.html",
+        context=context,
+    )
 
 
 def _without(params: QueryDict, *keys: str) -> str:
@@ -93,79 +93,20 @@ def _without(params: QueryDict, *keys: str) -> str:
     return copied.urlencode()
 
 
-def _naive(moment: datetime.datetime) -> datetime.datetime:
-    # Spreadsheets have no time zones: export local (Asia/Shanghai) wall-clock time.
-    return timezone.localtime(moment).replace(tzinfo=None)
-
-
-EXPORT_COLUMNS: list[tuple[str, Any]] = [
-    (gettext_lazy("企业名称"), lambda lead, today: lead.company_name),
-    (gettext_lazy("统一社会信用代码"), lambda lead, today: lead.credit_code),
-    (gettext_lazy("阶段"), lambda lead, today: lead.get_stage_display()),
-    (gettext_lazy("评级"), lambda lead, today: lead.rating),
-    (gettext_lazy("产业"), lambda lead, today: lead.industry.name),
-    (gettext_lazy("产业链环节"), lambda lead, today: str(lead.chain_link or "")),
-    (gettext_lazy("链上作用"), lambda lead, today: lead.get_chain_role_display()),
-    (gettext_lazy("招商渠道"), lambda lead, today: lead.channel.name),
-    (gettext_lazy("来源地区"), lambda lead, today: str(lead.region or "")),
-    (gettext_lazy("引荐人/机构"), lambda lead, today: lead.referrer_name),
-    (gettext_lazy("联系人"), lambda lead, today: lead.contact_name),
-    (gettext_lazy("联系电话"), lambda lead, today: lead.contact_phone),
-    (gettext_lazy("计划投资（万元）"), lambda lead, today: lead.planned_investment),
-    (gettext_lazy("负责人"), lambda lead, today: str(lead.owner or "")),
-    (gettext_lazy("专班"), lambda lead, today: str(lead.task_force or "")),
-    (gettext_lazy("下次跟进日期"), lambda lead, today: lead.next_follow_up_on),
-    (gettext_lazy("逾期天数"), lambda lead, today: lead.days_overdue(today) or ""),
-    (gettext_lazy("登记时间"), lambda lead, today: _naive(lead.created_at)),
-    (gettext_lazy("修改时间"), lambda lead, today: _naive(lead.updated_at)),
-]
-
-
-def _export_rows(leads: Iterable[Lead]) -> Iterator[list[Any]]:
-    today = timezone.localdate()
-    yield [str(title) for title, _value in EXPORT_COLUMNS]
-    for lead in leads:
-        yield [value(lead, today) for _title, value in EXPORT_COLUMNS]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def lead_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as xlsx (default) or CSV, scoped and filtered exactly like the page."""
-    leads = selectors.lead_list(user=request.user, filters=request.GET).qs.iterator(chunk_size=2000)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if request.GET.get("format") == "csv":
-        writer = csv.writer(_Echo())
-        rows = (writer.writerow(row) for row in _export_rows(leads))
-        response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.csv"'
-        return response
-
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("线索"))
-    for row in _export_rows(leads):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    filterset = selectors.lead_list(user=request.user, filters=request.GET)
+    today = timezone.localdate()
+    return export_response(
+        request,
+        name=_("线索"),
+        columns=lead_columns(today),
+        rows=filterset.qs,
+        today=today,
+        filterset=filterset,
     )
-    response["Content-Disposition"] = f'attachment; filename="leads-{stamp}.xlsx"'
-    return response
-
-
-def _with_bom(rows: Iterator[str]) -> Iterator[str]:
-    # Excel on Windows reads a CSV as GBK unless it starts with a UTF-8 byte-order mark.
-    yield "\ufeff"
-    yield from rows
 
 
 # --- detail, create, edit -------------------------------------------------------------------
@@ -184,6 +125,8 @@ def _detail_context(
         "move_options": move_options(lead=lead, actor=request.user),
         "timeline": selectors.lead_timeline(lead=lead),
         "follow_up_form": follow_up_form or FollowUpForm(),
+        # Panels other apps add (the linked project), without this app importing them.
+        "panels": detail_panels.for_object(request, lead),
     }
 
 
@@ -281,9 +224,10 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a lead through the pipeline (POST); GET asks for the reason a move needs.
 
-    From the pipeline board an htmx request gets the board back (the card lands in its new
-    column, or returns to its place with the refusal shown); from the detail page a success
-    reloads the page and a refusal shows its reason. Without JavaScript: redirect + message.
+    From the pipeline board htmx gets the board fragment back: the card in its new column (or
+    back in its old one) with the outcome next to it; a refusal inside the reason dialog
+    answers the dialog again. From the detail page a success reloads the page and a refusal
+    shows its reason. Without JavaScript: redirect + message.
     """
     lead = selectors.lead_get(user=request.user, pk=pk)
     params = request.POST if request.method == "POST" else request.GET
@@ -293,9 +237,10 @@ def lead_transition(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_reason_page(request, lead, origin, filters)
 
     form = MoveForm(request.POST)
-    moved = False
+    error: DomainError | None = None
     if not form.is_valid():
-        messages.error(request, _("请选择要移动到的阶段。"))
+        # A malformed version is on the form's own errors; any other error is the stage.
+        error = DomainError(next(iter(form.non_field_errors()), _("请选择要移动到的阶段。")))
     else:
         target = Lead.Stage(form.cleaned_data["to"])
         try:
@@ -306,21 +251,23 @@ def lead_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
             )
-        except DomainError as error:
-            messages.error(request, error.message)
+        except DomainError as refusal:
+            error = refusal
         else:
-            moved = True
-            messages.success(
-                request,
-                _("已将「%(name)s」移到「%(stage)s」。") % {"name": lead, "stage": target.label},
-            )
+            text = _("已将「%(name)s」移到「%(stage)s」。") % {"name": lead, "stage": target.label}
+    if error:
+        text = error.message
 
+    if origin == "pipeline" and is_fragment_request(request):
+        if error and params.get("dialog"):
+            return _move_reason_page(request, lead, origin, filters, error=error)
+        toast = BoardToast(text, "error" if error else "success", anchor=f"lead-{lead.pk}")
+        return _pipeline_board_response(request, QueryDict(filters), toast)
+    messages.add_message(request, messages.ERROR if error else messages.SUCCESS, text)
     if origin == "pipeline":
-        if is_htmx(request):
-            return _pipeline_board_response(request, QueryDict(filters))
         return HttpResponseRedirect(f"{reverse('leads:pipeline')}?{filters}")
-    if is_htmx(request):
-        if moved:
+    if is_fragment_request(request):
+        if not error:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = lead.get_absolute_url()
             return response
@@ -331,8 +278,14 @@ def lead_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(lead)
 
 
-def _move_reason_page(request: HttpRequest, lead: Lead, origin: str, filters: str) -> HttpResponse:
-    target = request.GET.get("to", "")
+def _move_reason_page(
+    request: HttpRequest,
+    lead: Lead,
+    origin: str,
+    filters: str,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    target = (request.POST if error else request.GET).get("to", "")
     if target not in Lead.TRANSITIONS.get(lead.stage, ()):
         messages.error(request, _("不能从当前阶段移到该阶段。"))
         return redirect(lead)
@@ -343,10 +296,19 @@ def _move_reason_page(request: HttpRequest, lead: Lead, origin: str, filters: st
         "origin": origin,
         "filters": filters,
         "version": lead.version,
+        "error": error,
+        "reason": request.POST.get("reason", ""),
     }
-    if is_htmx(request):
-        return render(request, "leads/partials/_move_dialog.html", context)
-    return render(request, "leads/lead_transition.html", context)
+    if error:
+        return render_fragment(
+            request, "leads/partials/_move_dialog.html", context, target="#dialog-content"
+        )
+    return render_partial_or_page(
+        request,
+        page="leads/lead_transition.html",
+        partial="leads/partials/_move_dialog.html",
+        context=context,
+    )
 
 
 # --- follow-ups -----------------------------------------------------------------------------
@@ -365,12 +327,12 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_errors(form, error)
         else:
             messages.success(request, _("跟进记录已保存。"))
-            if is_htmx(request):
+            if is_fragment_request(request):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = lead.get_absolute_url()
                 return response
             return redirect(lead)
-    if is_htmx(request):
+    if is_fragment_request(request):
         # htmx swaps only 2xx responses, so the form with its errors comes back as 200.
         return render(
             request, "leads/partials/_follow_up_form.html", {"lead": lead, "follow_up_form": form}
@@ -383,32 +345,47 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- pipeline board -------------------------------------------------------------------------
 
 
-def _pipeline_context(request: HttpRequest, filters: QueryDict) -> dict[str, Any]:
+def _lead_move_text(current: str, option: MoveOption) -> str:
+    if option.to == Lead.Stage.DROPPED:
+        return _("搁置…")
+    if option.needs_reason:
+        return _("退回「%(stage)s」…") % {"stage": option.label}
+    if current == Lead.Stage.DROPPED:
+        return _("重新启用")
+    return _("推进到「%(stage)s」") % {"stage": option.label}
+
+
+def _pipeline_context(
+    request: HttpRequest, filters: QueryDict, toast: BoardToast | None = None
+) -> dict[str, Any]:
+    """The columns, each card with its menu (``move_options``: no query per card)."""
     columns = selectors.pipeline_columns(
         user=request.user, filters=filters or None, per_column=PIPELINE_CARDS_PER_COLUMN
     )
-    board = []
     for column in columns:
-        moves = [
-            {
-                "to": target,
-                "label": target.label,
-                "needs_reason": needs_reason(column.stage, target),
-            }
-            for target in Lead.Stage
-            if target in Lead.TRANSITIONS[Lead.Stage(column.stage)]
-        ]
-        board.append({"column": column, "moves": moves})
+        for lead in column.leads:
+            lead.moves = [
+                CardMove(
+                    to=option.to,
+                    text=_lead_move_text(lead.stage, option),
+                    problem=option.problem,
+                    needs_dialog=option.needs_reason,
+                )
+                for option in move_options(lead=lead, actor=request.user)
+            ]
     return {
-        "board": board,
+        "columns": columns,
         "filters": filters.urlencode(),
         "per_column": PIPELINE_CARDS_PER_COLUMN,
+        "toast": toast,
     }
 
 
-def _pipeline_board_response(request: HttpRequest, filters: QueryDict) -> HttpResponse:
-    context = {**_pipeline_context(request, filters), "with_messages": True}
-    return render(request, "leads/partials/_pipeline_board.html", context)
+def _pipeline_board_response(
+    request: HttpRequest, filters: QueryDict, toast: BoardToast
+) -> HttpResponse:
+    context = _pipeline_context(request, filters, toast)
+    return render_fragment(request, "leads/partials/_pipeline_board.html", context)
 
 
 @login_required
@@ -417,7 +394,11 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     """One column per stage with counts and cards; moves from the card's menu or by dragging."""
     filters = request.GET.copy()
     context = _pipeline_context(request, filters)
-    if is_htmx(request):
-        return render(request, "leads/partials/_pipeline_board.html", context)
-    context["filter_form"] = selectors.lead_list(user=request.user, filters=filters).form
-    return render(request, "leads/pipeline.html", context)
+    if not is_fragment_request(request):
+        context["filter_form"] = selectors.lead_list(user=request.user, filters=filters).form
+    return render_partial_or_page(
+        request,
+        page="leads/pipeline.html",
+        partial="leads/partials/_pipeline_board.html",
+        context=context,
+    )

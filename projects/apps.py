@@ -8,8 +8,8 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("项目建设")
 
     def ready(self) -> None:
-        from crm.registry import ReminderSource, reminder_sources
-        from projects import reminders
+        from crm.registry import DetailPanel, ReminderSource, detail_panels, reminder_sources
+        from projects import panels, reminders
 
         reminder_sources.register(
             ReminderSource(
@@ -18,5 +18,14 @@ class ProjectsConfig(AppConfig):
                 collect=reminders.collect_overdue_tasks,
                 collect_for=reminders.collect_overdue_tasks_for,
                 count_for=reminders.count_overdue_tasks_for,
+            )
+        )
+        detail_panels.register(
+            DetailPanel(
+                model="leads.lead",
+                key="project",
+                template="projects/partials/_lead_project.html",
+                context=panels.lead_project_context,
+                order=10,
             )
         )

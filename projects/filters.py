@@ -5,8 +5,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import BaseFilterSet
-from crm.models import Industry, TaskForce, User
+from crm.filters import BaseFilterSet, IdFilter, IdsFilter, UserFilter
+from crm.models import Industry, TaskForce
 from projects.models import Project, SupportApplication, late_q
 
 
@@ -30,22 +30,12 @@ class ProjectFilterSet(BaseFilterSet):
         distinct=False,
         label=_("产业"),
     )
-    task_force_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="task_force", queryset=TaskForce.objects.all(), distinct=False, label=_("专班")
+    task_force_id = IdsFilter(
+        field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
     )
-    leader_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="leader",
-        queryset=User.objects.filter(is_active=True),
-        distinct=False,
-        label=_("包保领导"),
-    )
-    owner_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="owner",
-        queryset=User.objects.filter(is_active=True),
-        distinct=False,
-        label=_("责任人"),
-    )
-    late = django_filters.BooleanFilter(method="filter_late", label=_("只看逾期"))
+    leader_id = UserFilter(field_name="leader", label=_("包保领导"))
+    owner_id = UserFilter(field_name="owner", label=_("责任人"))
+    late = django_filters.BooleanFilter(method="filter_late", label=_("逾期"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -67,9 +57,10 @@ class ProjectFilterSet(BaseFilterSet):
         fields: list[str] = []
 
     def filter_late(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if not value:
+        if value is None:
             return queryset
-        return queryset.filter(late_q(timezone.localdate()))
+        condition = late_q(timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 class SupportApplicationFilterSet(BaseFilterSet):
@@ -83,16 +74,11 @@ class SupportApplicationFilterSet(BaseFilterSet):
     fund_source = django_filters.MultipleChoiceFilter(
         distinct=False, choices=SupportApplication.FundSource.choices, label=_("资金来源")
     )
-    owner_id = django_filters.ModelMultipleChoiceFilter(
-        distinct=False,
-        field_name="owner",
-        queryset=User.objects.filter(is_active=True),
-        label=_("责任人"),
+    owner_id = UserFilter(field_name="owner", label=_("责任人"))
+    task_force_id = IdsFilter(
+        field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
     )
-    task_force_id = django_filters.ModelMultipleChoiceFilter(
-        distinct=False, field_name="task_force", queryset=TaskForce.objects.all(), label=_("专班")
-    )
-    project_id = django_filters.NumberFilter(field_name="projects", label=_("关联项目"))
+    project_id = IdFilter(field_name="projects", label=_("关联项目"))
     deadline_after = django_filters.DateFilter(
         field_name="deadline", lookup_expr="gte", label=_("截止日期从")
     )

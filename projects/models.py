@@ -13,8 +13,9 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.access import column_user_in_scope_q, scope_q
 from crm.models import ChainLink, Industry, TaskForce, User
-from crm.access import scope_q
+from crm.workflow import Workflow, choices_check
 
 
 def _not_negative(field: str) -> models.CheckConstraint:
@@ -73,6 +74,18 @@ class ProjectQuerySet(models.QuerySet):
         )
 
 
+class ProjectStatus(models.TextChoices):
+    """A project's status (``Project.Status``); module level so ``Meta`` derives its constraint."""
+
+    NEGOTIATING = "negotiating", _("洽谈")
+    FRAMEWORK = "framework", _("框架协议")
+    SIGNED = "signed", _("正式签约")
+    COMMENCED = "commenced", _("开工")
+    PRODUCING = "producing", _("投产")
+    STALLED = "stalled", _("停滞")
+    TERMINATED = "terminated", _("终止")
+
+
 class Project(models.Model):
     """A project (项目): an enterprise's investment, or a livelihood or upgrade project.
 
@@ -92,14 +105,7 @@ class Project(models.Model):
     on the existing project. ``version`` grows with every change (optimistic concurrency).
     """
 
-    class Status(models.TextChoices):
-        NEGOTIATING = "negotiating", _("洽谈")
-        FRAMEWORK = "framework", _("框架协议")
-        SIGNED = "signed", _("正式签约")
-        COMMENCED = "commenced", _("开工")
-        PRODUCING = "producing", _("投产")
-        STALLED = "stalled", _("停滞")
-        TERMINATED = "terminated", _("终止")
+    Status = ProjectStatus
 
     class Category(models.TextChoices):
         INDUSTRIAL = "industrial", _("产业项目")
@@ -123,7 +129,7 @@ class Project(models.Model):
         Status.COMMENCED: "commenced_on",
         Status.PRODUCING: "producing_on",
     }
-    TRANSITIONS: dict[str, frozenset[str]] = {
+    TRANSITIONS: dict[Status, frozenset[Status]] = {
         Status.NEGOTIATING: frozenset(
             {Status.FRAMEWORK, Status.SIGNED, Status.STALLED, Status.TERMINATED}
         ),
@@ -148,6 +154,7 @@ class Project(models.Model):
         ),
         Status.TERMINATED: frozenset({Status.NEGOTIATING}),
     }
+    WORKFLOW = Workflow(Status, TRANSITIONS, pipeline=PIPELINE, noun=_("项目状态"))
 
     name = models.CharField(_("项目名称"), max_length=200)
     category = models.CharField(_("项目类别"), max_length=12, choices=Category.choices)
@@ -257,20 +264,7 @@ class Project(models.Model):
                 condition=Q(category="livelihood") | ~Q(credit_code=""),
                 name="%(app_label)s_%(class)s_enterprise_identified",
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "negotiating",
-                        "framework",
-                        "signed",
-                        "commenced",
-                        "producing",
-                        "stalled",
-                        "terminated",
-                    ]
-                ),
-                name="%(app_label)s_%(class)s_status_valid",
-            ),
+            choices_check("status", ProjectStatus),
             models.CheckConstraint(
                 condition=Q(category__in=["industrial", "upgrade", "livelihood"]),
                 name="%(app_label)s_%(class)s_category_valid",
@@ -514,6 +508,18 @@ class TaskQuerySet(models.QuerySet):
         """Open tasks whose due date has passed on ``today`` (THE overdue-task rule)."""
         return self.filter(done=False, due_on__lt=today)
 
+    def visible_to(self, user: User) -> "TaskQuerySet":
+        """The tasks of the projects ``user`` may see (see ``crm.access``)."""
+        return self.filter(scope_q(user, owner="project__owner", task_force="project__task_force"))
+
+    def seen_by_assignee(self) -> "TaskQuerySet":
+        """Tasks whose assignee may still see the project (it may have moved since)."""
+        return self.filter(
+            column_user_in_scope_q(
+                "assignee", owner="project__owner", task_force="project__task_force"
+            )
+        )
+
 
 class Task(models.Model):
     """A task on a project, assigned to one person with a due date."""
@@ -570,6 +576,18 @@ class Task(models.Model):
         return (today - self.due_on).days
 
 
+class SupportStatus(models.TextChoices):
+    """An application's status (``SupportApplication.Status``); module level for ``Meta``."""
+
+    PLANNED = "planned", _("谋划")
+    PREPARED = "prepared", _("编制")
+    SUBMITTED = "submitted", _("申报")
+    POOLED = "pooled", _("入库")
+    APPROVED = "approved", _("批复")
+    ALLOCATED = "allocated", _("下达")
+    REJECTED = "rejected", _("未通过")
+
+
 class SupportApplication(models.Model):
     """An application for higher-level funds or policy (对上争取).
 
@@ -582,14 +600,7 @@ class SupportApplication(models.Model):
     approved needs the approved amount, allocated the allocated amount.
     """
 
-    class Status(models.TextChoices):
-        PLANNED = "planned", _("谋划")
-        PREPARED = "prepared", _("编制")
-        SUBMITTED = "submitted", _("申报")
-        POOLED = "pooled", _("入库")
-        APPROVED = "approved", _("批复")
-        ALLOCATED = "allocated", _("下达")
-        REJECTED = "rejected", _("未通过")
+    Status = SupportStatus
 
     class FundSource(models.TextChoices):
         CENTRAL_BUDGET = "central_budget", _("中央预算内投资")
@@ -598,15 +609,15 @@ class SupportApplication(models.Model):
         PROVINCIAL = "provincial", _("省级专项资金")
         OTHER = "other", _("其他")
 
-    FORWARD = {
-        Status.PLANNED: Status.PREPARED,
-        Status.PREPARED: Status.SUBMITTED,
-        Status.SUBMITTED: Status.POOLED,
-        Status.POOLED: Status.APPROVED,
-        Status.APPROVED: Status.ALLOCATED,
-    }
-    BACKWARD = {forward: back for back, forward in FORWARD.items()}
-    TRANSITIONS: dict[str, frozenset[str]] = {
+    PIPELINE = (
+        Status.PLANNED,
+        Status.PREPARED,
+        Status.SUBMITTED,
+        Status.POOLED,
+        Status.APPROVED,
+        Status.ALLOCATED,
+    )
+    TRANSITIONS: dict[Status, frozenset[Status]] = {
         Status.PLANNED: frozenset({Status.PREPARED}),
         Status.PREPARED: frozenset({Status.SUBMITTED, Status.PLANNED}),
         Status.SUBMITTED: frozenset({Status.POOLED, Status.PREPARED, Status.REJECTED}),
@@ -615,6 +626,7 @@ class SupportApplication(models.Model):
         Status.ALLOCATED: frozenset({Status.APPROVED}),
         Status.REJECTED: frozenset({Status.PLANNED}),
     }
+    WORKFLOW = Workflow(Status, TRANSITIONS, pipeline=PIPELINE, noun=_("状态"))
 
     title = models.CharField(_("申报事项"), max_length=200)
     fund_source = models.CharField(_("资金来源"), max_length=20, choices=FundSource.choices)
@@ -660,20 +672,7 @@ class SupportApplication(models.Model):
         verbose_name_plural = _("对上争取事项")
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "planned",
-                        "prepared",
-                        "submitted",
-                        "pooled",
-                        "approved",
-                        "allocated",
-                        "rejected",
-                    ]
-                ),
-                name="%(app_label)s_%(class)s_status_valid",
-            ),
+            choices_check("status", SupportStatus),
             models.CheckConstraint(
                 condition=Q(
                     fund_source__in=[

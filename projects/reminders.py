@@ -24,7 +24,7 @@ def collect_overdue_tasks_for(user: User, today: datetime.date) -> Iterator[Remi
 
 
 def count_overdue_tasks_for(user: User, today: datetime.date) -> int:
-    return Task.objects.overdue(today).filter(assignee=user).count()
+    return Task.objects.overdue(today).filter(assignee=user).visible_to(user).count()
 
 
 def _item(task: Task, today: datetime.date) -> ReminderItem:

@@ -1,5 +1,7 @@
 """The status rules of projects and of 对上争取 applications, written once.
 
+Which moves exist is each model's ``WORKFLOW`` (``crm.workflow``: the table and its refusals);
+what a move needs (a date, an amount, a reason) is this module's.
 ``move_problem`` answers why a project move is refused (or ``None``); ``project_transition``
 applies it, the board asks ``move_requirements`` to know which dialog a drop needs, and the
 project page shows ``move_options``.
@@ -14,6 +16,9 @@ from django.utils.translation import gettext as _
 from projects.models import Project, SupportApplication
 
 Status = Project.Status
+WORKFLOW = Project.WORKFLOW
+# A move up the pipeline (negotiating → … → producing), which records its date.
+is_forward = WORKFLOW.is_forward
 
 
 @dataclass(frozen=True)
@@ -26,31 +31,12 @@ class MoveRequirements:
     needs_reason: bool
 
 
-def is_forward(from_status: str, to_status: str) -> bool:
-    """A move up the pipeline (negotiating → … → producing), which records its date."""
-    pipeline = Project.PIPELINE
-    return (
-        from_status in pipeline
-        and to_status in pipeline
-        and pipeline.index(to_status) > pipeline.index(from_status)
-    )
-
-
-def is_backward(from_status: str, to_status: str) -> bool:
-    pipeline = Project.PIPELINE
-    return (
-        from_status in pipeline
-        and to_status in pipeline
-        and pipeline.index(to_status) < pipeline.index(from_status)
-    )
-
-
 def needs_reason(from_status: str, to_status: str) -> bool:
     """Stalling, terminating, moving back and reopening a terminated project must say why."""
     return (
         to_status in (Status.STALLED, Status.TERMINATED)
         or from_status == Status.TERMINATED
-        or is_backward(from_status, to_status)
+        or WORKFLOW.is_backward(from_status, to_status)
     )
 
 
@@ -58,23 +44,11 @@ def move_requirements(from_status: str, to_status: str) -> MoveRequirements:
     """What the dialog of a drop from ``from_status`` to ``to_status`` must ask for."""
     forward = is_forward(from_status, to_status)
     return MoveRequirements(
-        allowed=to_status in Project.TRANSITIONS.get(from_status, frozenset()),
+        allowed=WORKFLOW.allowed(from_status, to_status),
         needs_date=forward,
         needs_amount=forward and to_status == Status.SIGNED,
         needs_reason=needs_reason(from_status, to_status),
     )
-
-
-def requirements_table() -> dict[str, dict[str, dict[str, bool]]]:
-    """Every from → to pair's requirements, for the board's script."""
-    return {
-        source: {
-            target: vars(move_requirements(source, target))
-            for target in Status.values
-            if target != source
-        }
-        for source in Status.values
-    }
 
 
 def _previous_date(project: Project, to: str) -> tuple[datetime.date | None, str]:
@@ -99,16 +73,10 @@ def move_problem(
 
     Visibility and edit rights are checked by the caller (a project out of scope is a 404).
     """
-    if to not in Status.values:
-        return _("未知的项目状态：%(status)s。") % {"status": to}
+    refused = WORKFLOW.refusal(project.status, to)
+    if refused:
+        return refused
     current, target = Status(project.status), Status(to)
-    if target not in Project.TRANSITIONS[current]:
-        if is_forward(current, target):
-            return _("不能从「%(from)s」直接移到「%(to)s」：项目必须逐级推进，不能跳过。") % {
-                "from": current.label,
-                "to": target.label,
-            }
-        return _("不能从「%(from)s」移到「%(to)s」。") % {"from": current.label, "to": target.label}
     if current == Status.STALLED and target != Status.TERMINATED:
         resume = project.resume_status or Status.NEGOTIATING
         if target != resume:
@@ -153,9 +121,7 @@ class MoveOption:
 def move_options(*, project: Project) -> list[MoveOption]:
     """The statuses a project's form offers from its current status."""
     options = []
-    for target in Status:
-        if target not in Project.TRANSITIONS[Status(project.status)]:
-            continue
+    for target in WORKFLOW.targets(project.status):
         resume = project.resume_status or Status.NEGOTIATING
         if project.status == Status.STALLED and target not in (Status.TERMINATED, resume):
             continue
@@ -164,13 +130,14 @@ def move_options(*, project: Project) -> list[MoveOption]:
 
 
 AppStatus = SupportApplication.Status
+SUPPORT_WORKFLOW = SupportApplication.WORKFLOW
 
 
 def support_needs_reason(from_status: str, to_status: str) -> bool:
     return (
         to_status == AppStatus.REJECTED
         or from_status == AppStatus.REJECTED
-        or SupportApplication.BACKWARD.get(from_status) == to_status
+        or SUPPORT_WORKFLOW.backward.get(from_status) == to_status
     )
 
 
@@ -178,14 +145,10 @@ def support_move_problem(
     *, application: SupportApplication, to: str, reason: str = "", amount: Decimal | None = None
 ) -> str | None:
     """Why an application may not move to ``to``, or ``None``."""
-    if to not in AppStatus.values:
-        return _("未知的状态：%(status)s。") % {"status": to}
+    refused = SUPPORT_WORKFLOW.refusal(application.status, to)
+    if refused:
+        return refused
     current, target = AppStatus(application.status), AppStatus(to)
-    if target not in SupportApplication.TRANSITIONS[current]:
-        return _("不能从「%(from)s」移到「%(to)s」：须逐级推进。") % {
-            "from": current.label,
-            "to": target.label,
-        }
     if support_needs_reason(current, target) and not reason.strip():
         if target == AppStatus.REJECTED:
             return _("标记未通过需要填写原因。")

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crm import audit
-from crm.models import User
 from crm.access import scope_q
+from crm.exceptions import NotFound
+from crm.models import User
 from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import (
     ProgressReport,
@@ -43,7 +43,7 @@ def project_list(*, user: User, filters: Any = None) -> ProjectFilterSet:
 
 
 def project_get(*, user: User, pk: int) -> Project:
-    """One project, or 404 if it does not exist or is outside the user's scope."""
+    """One project; ``NotFound`` if it does not exist or is outside the user's scope."""
     try:
         return (
             project_queryset(user=user)
@@ -51,7 +51,7 @@ def project_get(*, user: User, pk: int) -> Project:
             .get(pk=pk)
         )
     except (Project.DoesNotExist, ValueError, TypeError):
-        raise Http404(_("没有找到这个项目。")) from None
+        raise NotFound(_("没有找到这个项目。")) from None
 
 
 def targets_by_id() -> dict[int, Target]:
@@ -259,20 +259,21 @@ def open_tasks(*, user: User) -> QuerySet[Task]:
     """The user's open tasks, soonest due first, with their projects."""
     return (
         Task.objects.filter(assignee=user, done=False)
+        .visible_to(user)
         .select_related("project")
         .order_by("due_on", "id")
     )
 
 
 def project_tasks(*, project: Project) -> QuerySet[Task]:
-    return project.tasks.select_related("assignee")
+    return project.tasks.select_related("assignee", "done_by")
 
 
 def tasks_overdue(*, today: datetime.date) -> QuerySet[Task]:
     """Every overdue task (the reminder email's source), with project and assignee."""
     return (
         Task.objects.overdue(today)
-        .filter(assignee__is_active=True)
+        .seen_by_assignee()
         .select_related("project", "assignee")
         .order_by("due_on", "id")
     )
@@ -297,7 +298,7 @@ def support_get(*, user: User, pk: int) -> SupportApplication:
     try:
         return support_queryset(user=user).get(pk=pk)
     except (SupportApplication.DoesNotExist, ValueError, TypeError):
-        raise Http404(_("没有找到这个对上争取事项。")) from None
+        raise NotFound(_("没有找到这个对上争取事项。")) from None
 
 
 def support_totals(applications: QuerySet[SupportApplication], by: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ Serializers check the shape of input only; every rule lives in ``projects.servic
 from django.utils import timezone
 from rest_framework import serializers
 
+from crm.api import StrictInputMixin, VersionField
 from crm.models import ChainLink, Industry, TaskForce, User
 from crm.validators import validate_credit_code
 from projects.models import Project, SupportApplication
@@ -16,7 +17,7 @@ def _check_credit_code(value: str) -> None:
         validate_credit_code(value)
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A project; reference data by code, users and task forces by id (names alongside)."""
 
     credit_code = serializers.CharField(
@@ -44,7 +45,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     reached_signed = serializers.BooleanField(read_only=True)
     target = serializers.SerializerMethodField()
     latest_progress = serializers.SerializerMethodField()
-    version = serializers.IntegerField(required=False)
+    version = VersionField()
 
     class Meta:
         model = Project
@@ -119,17 +120,17 @@ class ProjectSerializer(serializers.ModelSerializer):
         }
 
 
-class ProjectTransitionSerializer(serializers.Serializer):
+class ProjectTransitionSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.ChoiceField(choices=Project.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     date = serializers.DateField(required=False, allow_null=True, default=None)
     signed_amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    version = VersionField(allow_null=True, default=None)
 
 
-class SupportApplicationSerializer(serializers.ModelSerializer):
+class SupportApplicationSerializer(StrictInputMixin, serializers.ModelSerializer):
     projects = serializers.PrimaryKeyRelatedField(
         queryset=Project.objects.all(), many=True, required=False
     )

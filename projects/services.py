@@ -8,23 +8,22 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import audit
+from crm import audit, writes
+from crm.access import check_assignment, check_reassignment, in_scope
 from crm.exceptions import (
     ConflictError,
     DomainError,
     DuplicateError,
-    PermissionRefused,
     TransitionRefused,
 )
-from crm.models import ChangeLog, User
+from crm.models import ChangeLog, TaskForce, User
 from crm.validators import is_valid_credit_code, normalize_credit_code
-from crm.access import task_force_ids
 from leads.models import Lead
-from leads.services import can_change_lead
 from projects.models import (
     CapitalIncrease,
     ProgressReport,
@@ -69,11 +68,7 @@ TRANSITION_AUDIT_FIELDS = (
 
 def can_change_project(user: User, project: Project) -> bool:
     """Whether ``user`` may edit and move ``project``: anyone whose scope holds it."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.sees_everything or project.owner_id == user.pk:
-        return True
-    return project.task_force_id is not None and project.task_force_id in task_force_ids(user)
+    return in_scope(user, project)
 
 
 def _check_credit_code(project: Project) -> None:
@@ -95,58 +90,74 @@ def _check_credit_code(project: Project) -> None:
         raise DuplicateError(message, field_errors={"credit_code": [message]})
 
 
-def _save(project: Project, **kwargs: Any) -> None:
-    """Save, turning a lost race on the unique credit code into a clear duplicate error."""
-    try:
-        with transaction.atomic():
-            project.save(**kwargs)
-    except IntegrityError as error:
-        if "credit_code" in str(error):
-            _check_credit_code(project)
-        raise
+def _credit_code_taken(project: Project) -> None:
+    """A project with the same credit code was committed meanwhile: say so, by constraint."""
+    _check_credit_code(project)
 
 
-def _lock(project: Project, expected_version: int | None) -> Project:
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
-            _("这个项目刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。")
-            % {"who": locked.updated_by}
-        )
-    return locked
+UNIQUE_HANDLERS = {writes.constraint_name(Project, "credit_code_unique"): _credit_code_taken}
 
 
-@transaction.atomic
-def project_create(*, actor: User, data: dict[str, Any], lead: Lead | None = None) -> Project:
-    """Register a project in the negotiating status (livelihood and upgrade need no lead)."""
-    fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
-    fields.setdefault("owner", actor)
-    if fields["owner"] is None:
-        fields["owner"] = actor
-    task_force = fields.get("task_force")
-    if (
-        task_force is not None
-        and not actor.sees_everything
-        and task_force.pk not in task_force_ids(actor)
-    ):
-        raise PermissionRefused(
-            _("只能把项目放入自己所在的专班。"),
-            field_errors={"task_force": [_("您不在「%(tf)s」中。") % {"tf": task_force}]},
-        )
-    today = timezone.localdate()
+def _lock(
+    project: Project, *, actor: User, refusal: str, expected_version: int | None = None
+) -> Project:
+    """Lock the project's row, check ``actor`` may still change it and its version is current."""
+    return writes.record_lock(
+        Project,
+        project.pk,
+        actor=actor,
+        refusal=refusal,
+        expected_version=expected_version,
+        conflict=_("这个项目刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。"),
+    )
+
+
+def _project_create(
+    *,
+    actor: User,
+    fields: dict[str, Any],
+    lead: Lead | None,
+    carried_from: tuple[User | None, TaskForce | None] | None = None,
+) -> Project:
+    """Create the project; ``carried_from`` is the (owner, task force) a lead hands over."""
+    if fields.get("owner") is None:
+        fields["owner"] = carried_from[0] if carried_from else actor
+    old_owner, old_task_force = carried_from or (actor, None)
+    check_assignment(
+        actor=actor,
+        owner=fields["owner"],
+        task_force=fields.get("task_force"),
+        old_owner=old_owner,
+        old_task_force=old_task_force,
+        creating=carried_from is None,
+        noun=_("项目"),
+    )
     project = Project(
         **fields,
         lead=lead,
         status=Project.Status.NEGOTIATING,
-        status_changed_on=today,
+        status_changed_on=timezone.localdate(),
         created_by=actor,
         updated_by=actor,
     )
     _check_credit_code(project)
-    project.full_clean(exclude=["lead", "credit_code"], validate_unique=False)
-    _save(project)
-    audit.change_record(instance=project, actor=actor, action=ChangeLog.Action.CREATE)
-    return project
+    return writes.record_create(
+        project,
+        actor=actor,
+        clean_exclude=["lead", "credit_code"],
+        unique_handlers=UNIQUE_HANDLERS,
+    )
+
+
+@transaction.atomic
+def project_create(*, actor: User, data: dict[str, Any], lead: Lead | None = None) -> Project:
+    """Register a project in the negotiating status (livelihood and upgrade need no lead).
+
+    ``lead`` links a project registered from an existing lead (the demo data); converting a
+    docking lead is ``project_create_from_lead``.
+    """
+    fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+    return _project_create(actor=actor, fields=fields, lead=lead)
 
 
 @transaction.atomic
@@ -155,13 +166,12 @@ def project_create_from_lead(
 ) -> Project:
     """Convert a docking lead into a project, carrying its data over and linking the two.
 
-    ``data`` may name the project and override carried values (category, leader, dates …).
-    The lead records the conversion in its history; it can move dock → serve once the project
-    has been formally signed.
+    ``data`` may name the project and override carried values (category, leader, dates …);
+    the lead's owner and task force carry over as they are, and changing them is an
+    assignment like any other. The lead records the conversion in its history; it can move
+    dock → serve once the project has been formally signed.
     """
-    if not can_change_lead(actor, lead):
-        raise PermissionRefused(_("您无权转换这条线索。"))
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    lead = writes.record_lock(Lead, lead.pk, actor=actor, refusal=_("您无权转换这条线索。"))
     if lead.stage != Lead.Stage.DOCK:
         raise TransitionRefused(_("只有「对接」阶段的线索可以转为项目。"))
     if Project.objects.filter(lead=lead).exists():
@@ -178,8 +188,16 @@ def project_create_from_lead(
         "task_force": lead.task_force,
         "description": lead.intent,
     }
-    carried.update({key: value for key, value in (data or {}).items() if value not in (None, "")})
-    project = project_create(actor=actor, data=carried, lead=lead)
+    carried.update(
+        {
+            key: value
+            for key, value in (data or {}).items()
+            if key in EDITABLE_FIELDS and value not in (None, "")
+        }
+    )
+    project = _project_create(
+        actor=actor, fields=carried, lead=lead, carried_from=(lead.owner, lead.task_force)
+    )
     audit.change_record(
         instance=lead,
         actor=actor,
@@ -194,29 +212,26 @@ def project_update(
     *, project: Project, actor: User, data: dict[str, Any], expected_version: int | None = None
 ) -> Project:
     """Change a project's fields, recording each change. Does nothing when nothing changes."""
-    if not can_change_project(actor, project):
-        raise PermissionRefused(_("您无权修改这个项目。"))
-    project = _lock(project, expected_version)
-    changes = {name: data[name] for name in EDITABLE_FIELDS if name in data}
-    if "credit_code" in changes:
-        changes["credit_code"] = normalize_credit_code(changes["credit_code"] or "")
-    changed = [name for name, value in changes.items() if getattr(project, name) != value]
-    if not changed:
-        return project
-    before = audit.snapshot(project, changed)
-    for name in changed:
-        setattr(project, name, changes[name])
-    if "credit_code" in changed or "category" in changed:
-        _check_credit_code(project)
-    project.full_clean(exclude=["lead", "credit_code"], validate_unique=False)
-    project.version += 1
-    project.updated_by = actor
-    _save(project, update_fields=[*changed, "version", "updated_by", "updated_at"])
-    audit.change_record(
-        instance=project,
+    project = _lock(
+        project, actor=actor, refusal=_("您无权修改这个项目。"), expected_version=expected_version
+    )
+    data = dict(data)
+    if "credit_code" in data:
+        data["credit_code"] = normalize_credit_code(data["credit_code"] or "")
+
+    def validate(project: Project, changed: list[str], old: dict[str, Any]) -> None:
+        check_reassignment(actor=actor, record=project, changed=changed, old=old, noun=_("项目"))
+        if "credit_code" in changed or "category" in changed:
+            _check_credit_code(project)
+
+    project, _changed = writes.record_update(
+        project,
         actor=actor,
-        action=ChangeLog.Action.UPDATE,
-        changes=audit.changes_since(project, before),
+        data=data,
+        editable=EDITABLE_FIELDS,
+        validate=validate,
+        clean_exclude=["lead", "credit_code"],
+        unique_handlers=UNIQUE_HANDLERS,
     )
     return project
 
@@ -238,9 +253,9 @@ def project_transition(
     dates of the statuses left behind; stalling remembers the status to resume. Of two people
     moving the same project at once the row lock serialises them, and the second is told.
     """
-    if not can_change_project(actor, project):
-        raise PermissionRefused(_("您无权推进这个项目。"))
-    project = _lock(project, expected_version)
+    project = _lock(
+        project, actor=actor, refusal=_("您无权推进这个项目。"), expected_version=expected_version
+    )
     if project.status == to:
         raise ConflictError(
             _("这个项目已经处于「%(status)s」状态（可能刚被%(who)s推进），请刷新后查看。")
@@ -305,17 +320,19 @@ def capital_increase_create(
     signed_amount: Decimal = Decimal(0),
     note: str = "",
 ) -> CapitalIncrease:
-    """Record a capital increase (增资) on the existing project and add it to its amounts."""
-    if not can_change_project(actor, project):
-        raise PermissionRefused(_("您无权修改这个项目。"))
+    """Record a capital increase (增资) on the existing project and add it to its amounts.
+
+    The increase and the grown amounts are validated together: a sum that no longer fits the
+    amount column is refused with a message, never a database error.
+    """
     if amount is None or amount <= 0:
         raise DomainError.for_field("amount", _("新增投资须大于零。"))
     if signed_amount is None or signed_amount < 0:
         raise DomainError.for_field("signed_amount", _("新增签约金额不能为负数。"))
     if agreed_on > timezone.localdate():
         raise DomainError.for_field("agreed_on", _("增资日期不能晚于今天。"))
-    project = _lock(project, None)
-    increase = CapitalIncrease.objects.create(
+    project = _lock(project, actor=actor, refusal=_("您无权修改这个项目。"))
+    increase = CapitalIncrease(
         project=project,
         agreed_on=agreed_on,
         amount=amount,
@@ -323,19 +340,30 @@ def capital_increase_create(
         note=note,
         created_by=actor,
     )
-    fields = ["total_investment", "signed_amount"]
-    before = audit.snapshot(project, fields)
-    project.total_investment += amount
-    project.signed_amount += signed_amount
-    project.version += 1
-    project.updated_by = actor
-    project.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
-    changes = audit.changes_since(project, before)
-    changes.append(
-        {"field": "capital_increase", "label": str(_("增资")), "old": "", "new": str(increase)}
-    )
-    audit.change_record(
-        instance=project, actor=actor, action=ChangeLog.Action.UPDATE, changes=changes
+    writes.check_single_line(increase, ["note"])
+    writes.full_clean(increase)
+    grown = {
+        "total_investment": project.total_investment + amount,
+        "signed_amount": project.signed_amount + signed_amount,
+    }
+    for name, value in grown.items():
+        try:
+            project._meta.get_field(name).clean(value, project)
+        except ValidationError:
+            raise DomainError.for_field(
+                "amount" if name == "total_investment" else "signed_amount",
+                _("增资后%(field)s超出可记录的范围（最多 12 位整数的万元数），请核对金额。")
+                % {"field": project._meta.get_field(name).verbose_name},
+            ) from None
+    increase.save()
+    writes.record_update(
+        project,
+        actor=actor,
+        data=grown,
+        editable=grown,
+        extra_changes=[
+            {"field": "capital_increase", "label": str(_("增资")), "old": "", "new": str(increase)}
+        ],
     )
     return increase
 
@@ -352,14 +380,13 @@ def progress_report_create(
     problem_owner: str = "",
 ) -> ProgressReport:
     """Record a progress report; a problem needing coordination must name who solves it."""
-    if not can_change_project(actor, project):
-        raise PermissionRefused(_("您无权为这个项目报告进度。"))
     if reported_on > timezone.localdate():
         raise DomainError.for_field("reported_on", _("报告日期不能晚于今天。"))
     if not 0 <= percent <= 100:
         raise DomainError.for_field("percent", _("形象进度应在 0 到 100 之间。"))
     if problems.strip() and not problem_owner.strip():
         raise DomainError.for_field("problem_owner", _("请填写负责协调解决问题的单位或人员。"))
+    project = _lock(project, actor=actor, refusal=_("您无权为这个项目报告进度。"))
     report = ProgressReport(
         project=project,
         reported_on=reported_on,
@@ -369,7 +396,8 @@ def progress_report_create(
         problem_owner=problem_owner,
         created_by=actor,
     )
-    report.full_clean()
+    writes.check_single_line(report, ["problem_owner"])
+    writes.full_clean(report)
     report.save()
     return report
 
@@ -379,8 +407,7 @@ def progress_problem_solve(
     *, report: ProgressReport, actor: User, solved_on: datetime.date | None = None
 ) -> ProgressReport:
     """Mark the problem of a progress report solved (nothing to do when it already is)."""
-    if not can_change_project(actor, report.project):
-        raise PermissionRefused(_("您无权修改这个项目。"))
+    project = _lock(report.project, actor=actor, refusal=_("您无权修改这个项目。"))
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if report.solved:
         return report
@@ -390,7 +417,7 @@ def progress_problem_solve(
     report.solved_on = max(solved_on or timezone.localdate(), report.reported_on)
     report.save(update_fields=["solved", "solved_on"])
     audit.change_record(
-        instance=report.project,
+        instance=project,
         actor=actor,
         action=ChangeLog.Action.UPDATE,
         changes=[
@@ -405,31 +432,61 @@ def progress_problem_solve(
     return report
 
 
+def _check_assignee(project: Project, assignee: User) -> None:
+    """A task goes to someone who can see its project (and so open it from the reminder)."""
+    if not assignee.is_active or not in_scope(assignee, project):
+        raise DomainError.for_field(
+            "assignee",
+            _(
+                "「%(user)s」看不到项目「%(project)s」，不能承担它的任务；请选择项目负责人或所在专班的成员。"
+            )
+            % {"user": assignee, "project": project},
+        )
+
+
 @transaction.atomic
 def task_create(
     *, project: Project, actor: User, title: str, assignee: User, due_on: datetime.date
 ) -> Task:
-    """Assign a task on a project to a person with a due date."""
-    if not can_change_project(actor, project):
-        raise PermissionRefused(_("您无权为这个项目布置任务。"))
+    """Assign a task on a project to a person within the project's scope, with a due date."""
+    project = _lock(project, actor=actor, refusal=_("您无权为这个项目布置任务。"))
     if not title.strip():
         raise DomainError.for_field("title", _("请填写任务内容。"))
-    return Task.objects.create(
+    _check_assignee(project, assignee)
+    task = Task(
         project=project, title=title.strip(), assignee=assignee, due_on=due_on, created_by=actor
     )
+    writes.check_single_line(task, ["title"])
+    writes.full_clean(task)
+    task.save()
+    audit.change_record(
+        instance=project,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=[
+            {
+                "field": "task",
+                "label": str(_("任务")),
+                "old": "",
+                "new": _("%(title)s（%(who)s，%(due)s 前完成）")
+                % {"title": task.title, "who": assignee, "due": due_on.isoformat()},
+            }
+        ],
+    )
+    return task
 
 
 @transaction.atomic
 def task_set_done(*, task: Task, actor: User, done: bool = True) -> Task:
-    """Mark a task done (or open again); its assignee or anyone who may change the project."""
-    if task.assignee_id != actor.pk and not can_change_project(actor, task.project):
-        raise PermissionRefused(_("您无权修改这项任务。"))
+    """Mark a task done (or open again), recording who; anyone who may change the project."""
+    _lock(task.project, actor=actor, refusal=_("您无权修改这项任务。"))
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.done == done:
         return task
     task.done = done
     task.done_on = timezone.localdate() if done else None
-    task.save(update_fields=["done", "done_on"])
+    task.done_by = actor if done else None
+    task.save(update_fields=["done", "done_on", "done_by"])
     return task
 
 
@@ -448,12 +505,20 @@ SUPPORT_EDITABLE_FIELDS = (
 
 
 def can_change_application(user: User, application: SupportApplication) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.sees_everything or application.owner_id == user.pk:
-        return True
-    return application.task_force_id is not None and application.task_force_id in task_force_ids(
-        user
+    """Whether ``user`` may edit and move ``application``: anyone whose scope holds it."""
+    return in_scope(user, application)
+
+
+def _lock_application(
+    application: SupportApplication, *, actor: User, refusal: str, expected_version: int | None
+) -> SupportApplication:
+    return writes.record_lock(
+        SupportApplication,
+        application.pk,
+        actor=actor,
+        refusal=refusal,
+        expected_version=expected_version,
+        conflict=_("这个事项刚刚被修改过，请刷新后再操作。"),
     )
 
 
@@ -465,17 +530,22 @@ def support_application_create(
     fields = {name: data[name] for name in SUPPORT_EDITABLE_FIELDS if name in data}
     if fields.get("owner") is None:
         fields["owner"] = actor
+    check_assignment(
+        actor=actor,
+        owner=fields["owner"],
+        task_force=fields.get("task_force"),
+        creating=True,
+        noun=_("事项"),
+    )
     application = SupportApplication(
         **fields,
         status=SupportApplication.Status.PLANNED,
         status_changed_on=timezone.localdate(),
         created_by=actor,
     )
-    application.full_clean()
-    application.save()
+    writes.record_create(application, actor=actor)
     if projects:
         application.projects.set(projects)
-    audit.change_record(instance=application, actor=actor, action=ChangeLog.Action.CREATE)
     return application
 
 
@@ -493,28 +563,18 @@ def support_application_update(
     The status and the approved / allocated amounts change only through ``support_transition``.
     Does nothing when nothing changes.
     """
-    if not can_change_application(actor, application):
-        raise PermissionRefused(_("您无权修改这个事项。"))
-    application = SupportApplication.objects.select_for_update().get(pk=application.pk)
-    if expected_version is not None and application.version != expected_version:
-        raise ConflictError(_("这个事项刚刚被修改过，请刷新后再操作。"))
-    changes = {name: data[name] for name in SUPPORT_EDITABLE_FIELDS if name in data}
-    changed = [name for name, value in changes.items() if getattr(application, name) != value]
-    audit_changes = []
-    if changed:
-        before = audit.snapshot(application, changed)
-        for name in changed:
-            setattr(application, name, changes[name])
-        application.full_clean()
-        application.version += 1
-        application.save(update_fields=[*changed, "version", "updated_at"])
-        audit_changes = audit.changes_since(application, before)
+    application = _lock_application(
+        application,
+        actor=actor,
+        refusal=_("您无权修改这个事项。"),
+        expected_version=expected_version,
+    )
+    link_changes = []
     if projects is not None:
         old = sorted(application.projects.all(), key=lambda project: project.pk)
         new = sorted(projects, key=lambda project: project.pk)
         if old != new:
-            application.projects.set(new)
-            audit_changes.append(
+            link_changes.append(
                 {
                     "field": "projects",
                     "label": str(_("关联项目")),
@@ -522,13 +582,22 @@ def support_application_update(
                     "new": "、".join(project.name for project in new),
                 }
             )
-    if audit_changes:
-        audit.change_record(
-            instance=application,
-            actor=actor,
-            action=ChangeLog.Action.UPDATE,
-            changes=audit_changes,
+
+    def validate(application: SupportApplication, changed: list[str], old: dict) -> None:
+        check_reassignment(
+            actor=actor, record=application, changed=changed, old=old, noun=_("事项")
         )
+
+    application, _changed = writes.record_update(
+        application,
+        actor=actor,
+        data=data,
+        editable=SUPPORT_EDITABLE_FIELDS,
+        validate=validate,
+        extra_changes=link_changes,
+    )
+    if link_changes:
+        application.projects.set(projects)
     return application
 
 
@@ -544,11 +613,12 @@ def support_transition(
 ) -> SupportApplication:
     """Move an application to status ``to``; approved records the approved amount, allocated
     the allocated amount. Concurrent moves: one wins, the other gets ``ConflictError``."""
-    if not can_change_application(actor, application):
-        raise PermissionRefused(_("您无权推进这个事项。"))
-    application = SupportApplication.objects.select_for_update().get(pk=application.pk)
-    if expected_version is not None and application.version != expected_version:
-        raise ConflictError(_("这个事项刚刚被修改过，请刷新后再操作。"))
+    application = _lock_application(
+        application,
+        actor=actor,
+        refusal=_("您无权推进这个事项。"),
+        expected_version=expected_version,
+    )
     if application.status == to:
         raise ConflictError(
             _("这个事项已经处于「%(status)s」状态，请刷新后查看。")

@@ -1,30 +1,43 @@
 """Project pages: parse input, call a selector or a service, render. Out of scope is 404."""
 
+import datetime
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.exceptions import DomainError
+from crm.export import export_response
+from crm.htmx import (
+    BoardToast,
+    CardMove,
+    is_fragment_request,
+    render_fragment,
+    render_partial_or_page,
+)
+from crm.views import safe_next
 from leads.selectors import lead_get
-from projects import rules, selectors, services
-from projects.export import projects_workbook
+from projects import exports, rules, selectors, services
 from projects.forms import (
     CapitalIncreaseForm,
     LeadConversionForm,
     ProgressReportForm,
+    ProjectEditForm,
     ProjectForm,
     SupportApplicationForm,
     SupportTransitionForm,
     TaskForm,
     TransitionForm,
 )
-from projects.models import ProgressReport, Task
+from projects.models import ProgressReport, Project, Task
 
 
 def _add_errors(form, error: DomainError) -> None:
@@ -39,26 +52,81 @@ def _add_errors(form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "") or bool(
-        request.headers.get("HX-Request")
-    )
+# --- the board (挂图作战) ----------------------------------------------------------------------
+
+
+def _move_text(current: str, target: str) -> str:
+    label = Project.Status(target).label
+    if target == Project.Status.STALLED:
+        return _("标记停滞…")
+    if target == Project.Status.TERMINATED:
+        return _("终止…")
+    if current == Project.Status.TERMINATED:
+        return _("重新启动…")
+    if current == Project.Status.STALLED:
+        return _("恢复到「%(status)s」") % {"status": label}
+    if rules.is_forward(current, target):
+        return _("推进到「%(status)s」…") % {"status": label}
+    return _("退回「%(status)s」…") % {"status": label}
+
+
+def _card_moves(project: Project, today: datetime.date) -> list[CardMove]:
+    """Every move the status table offers from the card's status, the closed ones with why.
+
+    What the dialog asks for (a date, the signed amount, a reason) counts as given: a move is
+    closed only for what is known before the dialog (a stalled project resumes only to the
+    status it stalled from; a date may not precede an earlier one). No query.
+    """
+    moves = []
+    # Forward first: the move the card is most often waiting for heads the menu.
+    targets = sorted(Project.TRANSITIONS[project.status], key=Project.Status.values.index)
+    for target in sorted(targets, key=lambda to: not rules.is_forward(project.status, to)):
+        needs = rules.move_requirements(project.status, target)
+        problem = rules.move_problem(
+            project=project,
+            to=target,
+            reason="-" if needs.needs_reason else "",
+            date=today if needs.needs_date else None,
+            signed_amount=Decimal(1) if needs.needs_amount else None,
+            today=today,
+        )
+        moves.append(
+            CardMove(
+                to=target,
+                text=_move_text(project.status, target),
+                problem=problem,
+                needs_dialog=needs.needs_date or needs.needs_amount or needs.needs_reason,
+            )
+        )
+    return moves
+
+
+def _board_context(
+    request: HttpRequest, filters: QueryDict, toast: BoardToast | None = None
+) -> dict[str, Any]:
+    today = timezone.localdate()
+    data = selectors.project_board(user=request.user, filters=filters, today=today)
+    for column in data.columns:
+        for card in column.cards:
+            card.moves = _card_moves(card, today)
+    return {
+        "board": data,
+        "filter": data.filterset,
+        "today": today,
+        "query": filters.urlencode(),
+        "toast": toast,
+    }
 
 
 @login_required
+@require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    data = selectors.project_board(user=request.user, filters=request.GET, today=today)
-    return render(
+    """The rates, one column per status, the standing lists; htmx gets the board fragment."""
+    return render_partial_or_page(
         request,
-        "projects/board.html",
-        {
-            "board": data,
-            "filter": data.filterset,
-            "today": today,
-            "requirements": rules.requirements_table(),
-            "query": request.GET.urlencode(),
-        },
+        page="projects/board.html",
+        partial="projects/partials/_board.html",
+        context=_board_context(request, request.GET),
     )
 
 
@@ -78,17 +146,17 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_export(request: HttpRequest) -> HttpResponse:
-    """The table's rows (every page, same filters and order) as an xlsx workbook."""
+    """The table's rows (every page, same filters and order) as xlsx (default) or CSV."""
+    filterset = selectors.project_list(user=request.user, filters=request.GET)
     today = timezone.localdate()
-    projects = selectors.attach_targets(
-        list(selectors.project_list(user=request.user, filters=request.GET).qs), today
+    return export_response(
+        request,
+        name=_("项目"),
+        columns=exports.project_columns(today),
+        rows=exports.project_rows(filterset.qs, today),
+        today=today,
+        filterset=filterset,
     )
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="projects-{today:%Y%m%d}.xlsx"'
-    projects_workbook(projects, today).save(response)
-    return response
 
 
 @login_required
@@ -106,7 +174,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "move_options": rules.move_options(project=project),
             "transition_form": TransitionForm(initial={"version": project.version}),
             "progress_form": ProgressReportForm(initial={"reported_on": today}),
-            "task_form": TaskForm(),
+            "task_form": TaskForm(project=project),
             "increase_form": CapitalIncreaseForm(initial={"agreed_on": today}),
             "reports": selectors.progress_reports(project=project),
             "tasks": selectors.project_tasks(project=project),
@@ -119,7 +187,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
-    form = ProjectForm(request.POST or None)
+    form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(actor=request.user, data=form.cleaned_data)
@@ -128,39 +196,69 @@ def project_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("项目已登记。"))
             return redirect(project)
-    return render(request, "projects/project_form.html", {"form": form, "project": None})
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    form = ProjectForm(request.POST or None, instance=project)
+    form = ProjectEditForm(
+        request.POST or None,
+        instance=project,
+        user=request.user,
+        initial={"version": project.version},
+    )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected_version = data.pop("version")
         try:
             services.project_update(
                 project=project,
                 actor=request.user,
-                data=form.cleaned_data,
-                expected_version=int(request.POST.get("version") or project.version),
+                data=data,
+                expected_version=expected_version,
             )
         except DomainError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("项目已保存。"))
             return redirect(project)
-    return render(request, "projects/project_form.html", {"form": form, "project": project})
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    """Apply a move from the board (JSON answer with the new card) or the project page."""
+    """Move a project (POST) from the board or the project page; GET is the board's dialog.
+
+    From the board, htmx gets the whole board fragment back: the card in its new column (or
+    back in its old one), the rates and standing lists recounted, and the outcome next to the
+    card. A refusal inside the dialog answers the dialog again, with the message. The project
+    page, and the board without JavaScript, get a redirect and a flash message.
+    """
     project = selectors.project_get(user=request.user, pk=pk)
+    params = request.POST if request.method == "POST" else request.GET
+    on_board = params.get("from") == "board" and is_fragment_request(request)
+    filters = QueryDict(params.get("filters", ""))
+    if request.method == "GET":
+        return _move_dialog(request, project, params.get("to", ""), filters)
     form = TransitionForm(request.POST)
     try:
         if not form.is_valid():
             errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
-            raise DomainError(_("输入有误。"), field_errors=errors)
+            # Shown as a flash or a toast, away from the fields: the message says what is wrong.
+            message = " ".join(dict.fromkeys(m for msgs in errors.values() for m in msgs))
+            raise DomainError(message or _("输入有误。"), field_errors=errors)
         data = form.cleaned_data
         project = services.project_transition(
             project=project,
@@ -172,23 +270,62 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=data["version"],
         )
     except DomainError as error:
-        if _wants_json(request):
-            return JsonResponse(
-                {"ok": False, "detail": error.message, "errors": error.field_errors},
-                status=error.status_code,
-            )
+        if on_board and params.get("dialog"):
+            return _move_dialog(request, project, params.get("to", ""), filters, error=error)
+        if on_board:
+            toast = BoardToast(error.message, "error", anchor=f"project-{pk}")
+            return _board_fragment(request, filters, toast)
         messages.error(request, error.message)
-        return redirect(project)
-    if _wants_json(request):
-        today = timezone.localdate()
-        card = selectors.project_get(user=request.user, pk=pk)
-        selectors.attach_targets([card], today)
-        html = render_to_string(
-            "projects/partials/_card.html", {"project": card, "today": today}, request=request
-        )
-        return JsonResponse({"ok": True, "card": html, "status": card.status})
-    messages.success(request, _("项目已推进到「%(s)s」。") % {"s": project.get_status_display()})
+        return _after_move(request, project, filters)
+    text = _("项目已推进到「%(s)s」。") % {"s": project.get_status_display()}
+    if on_board:
+        return _board_fragment(request, filters, BoardToast(text, "success", f"project-{pk}"))
+    messages.success(request, text)
+    return _after_move(request, project, filters)
+
+
+def _board_fragment(request: HttpRequest, filters: QueryDict, toast: BoardToast) -> HttpResponse:
+    context = _board_context(request, filters, toast)
+    return render_fragment(request, "projects/partials/_board.html", context)
+
+
+def _after_move(request: HttpRequest, project: Project, filters: QueryDict) -> HttpResponse:
+    if request.POST.get("from") == "board":
+        query = filters.urlencode()
+        return redirect(reverse("projects:board") + (f"?{query}" if query else ""))
     return redirect(project)
+
+
+def _move_dialog(
+    request: HttpRequest,
+    project: Project,
+    to: str,
+    filters: QueryDict,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    """The board's dialog for a move that asks for a date, the signed amount or a reason."""
+    if not is_fragment_request(request):
+        return redirect(project)  # without JavaScript the project page's form asks the same
+    if to not in Project.Status.values:
+        return HttpResponseBadRequest(_("未知的项目状态。"))
+    target = Project.Status(to)
+    date_field = Project.STATUS_DATE_FIELDS.get(target)
+    context = {
+        "project": project,
+        "target": target,
+        "needs": rules.move_requirements(project.status, target),
+        "date_label": Project._meta.get_field(date_field).verbose_name if date_field else "",
+        "filters": filters.urlencode(),
+        "today": timezone.localdate(),
+        "error": error,
+        "values": request.POST,
+    }
+    return render_fragment(
+        request,
+        "projects/partials/_move_dialog.html",
+        context,
+        target="#dialog-content" if error else None,
+    )
 
 
 @login_required
@@ -209,12 +346,19 @@ def lead_convert(request: HttpRequest, lead_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("线索已转为项目，两者已关联。"))
             return redirect(project)
-    return render(request, "projects/lead_convert.html", {"form": form, "lead": lead})
+    return render(
+        request,
+        "projects/lead_convert.html",
+        {"form": form, "lead": lead},
+        status=400 if form.errors else 200,
+    )
 
 
-def _project_form_post(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:
+def _project_form_post(
+    request: HttpRequest, pk: int, form_class, action, *, with_project: bool = False
+) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    form = form_class(request.POST)
+    form = form_class(request.POST, **({"project": project} if with_project else {}))
     if form.is_valid():
         try:
             action(project, form.cleaned_data)
@@ -280,22 +424,21 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         TaskForm,
         lambda project, data: services.task_create(project=project, actor=request.user, **data),
+        with_project=True,
     )
 
 
 @login_required
 @require_POST
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.select_related("project"), pk=pk)
-    if task.assignee_id != request.user.pk:
-        selectors.project_get(user=request.user, pk=task.project_id)
+    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("project"), pk=pk)
     try:
         services.task_set_done(
             task=task, actor=request.user, done=request.POST.get("done", "1") == "1"
         )
     except DomainError as error:
         messages.error(request, error.message)
-    return redirect(request.POST.get("next") or task.project.get_absolute_url())
+    return redirect(safe_next(request, task.project.get_absolute_url()))
 
 
 # 对上争取 ----------------------------------------------------------------------------------
@@ -318,9 +461,25 @@ def support_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def support_export(request: HttpRequest) -> HttpResponse:
+    """The 对上争取 list (same filters) as xlsx (default) or CSV."""
+    filterset = selectors.support_list(user=request.user, filters=request.GET)
+    return export_response(
+        request,
+        name=_("对上争取"),
+        columns=exports.support_columns(),
+        rows=filterset.qs,
+        today=timezone.localdate(),
+        filterset=filterset,
+    )
+
+
+@login_required
 def support_create(request: HttpRequest) -> HttpResponse:
     visible = selectors.project_queryset(user=request.user).order_by("name")
-    form = SupportApplicationForm(request.POST or None, projects_queryset=visible)
+    form = SupportApplicationForm(
+        request.POST or None, user=request.user, projects_queryset=visible
+    )
     if request.method == "POST" and form.is_valid():
         try:
             application = services.support_application_create(
@@ -332,7 +491,9 @@ def support_create(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             return redirect(application)
-    return render(request, "projects/support_form.html", {"form": form})
+    return render(
+        request, "projects/support_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -341,6 +502,7 @@ def support_edit(request: HttpRequest, pk: int) -> HttpResponse:
     visible = selectors.project_queryset(user=request.user).order_by("name")
     form = SupportApplicationForm(
         request.POST or None,
+        user=request.user,
         instance=application,
         projects_queryset=visible,
         initial={"version": application.version},
@@ -363,7 +525,12 @@ def support_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
             return redirect(application)
-    return render(request, "projects/support_form.html", {"form": form, "application": application})
+    return render(
+        request,
+        "projects/support_form.html",
+        {"form": form, "application": application},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

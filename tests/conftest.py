@@ -1,8 +1,12 @@
 """Fixtures shared by every suite: a small bureau with one user of each role."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from crm.models import User
 from tests.factories import TaskForceFactory, UserFactory
@@ -59,3 +63,22 @@ def task_force(leader, officer):
 @pytest.fixture
 def other_task_force(other_officer):
     return TaskForceFactory(code="dairy-tf", name="乳业专班", members=[other_officer])
+
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def module_data(django_db_blocker) -> Iterator[None]:
+    """A transaction around data that a whole module's tests read, rolled back after the last.
+
+    Use it in a module-scoped fixture (that also requests ``django_db_setup``) and write the
+    shared rows inside it: each test's own transaction nests in it as a savepoint, so a test
+    that writes leaves the module's rows as it found them, and nothing outlives the module
+    (Django's ``TestCase.setUpTestData`` does the same per class). Passwords are hashed with
+    the cheap hasher the tests use, so ``check_password`` works inside the tests.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+            yield
+        transaction.set_rollback(True)

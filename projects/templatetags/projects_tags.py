@@ -1,11 +1,9 @@
-"""Project panels that other apps' pages include: my open tasks, a lead's project."""
+"""Project template tags: my open tasks (the work page) and a task's days overdue."""
 
 from django import template
 from django.utils import timezone
 
-from leads.models import Lead
-from leads.services import can_change_lead
-from projects.models import Project, Task
+from projects.models import Task
 from projects.selectors import open_tasks
 
 register = template.Library()
@@ -23,20 +21,6 @@ def my_open_tasks(context: template.Context, limit: int = 20) -> dict:
         "today": today,
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
-    }
-
-
-@register.inclusion_tag("projects/partials/_lead_project.html", takes_context=True)
-def lead_project_panel(context: template.Context, lead: Lead) -> dict:
-    """The project a lead produced, or for a docking lead the 「转为项目」 button."""
-    user = context["request"].user
-    project = Project.objects.filter(lead=lead).select_related("leader").first()
-    return {
-        "lead": lead,
-        "project": project,
-        "can_convert": project is None
-        and lead.stage == Lead.Stage.DOCK
-        and can_change_lead(user, lead),
     }
 
 

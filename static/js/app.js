@@ -1,11 +1,10 @@
-/* Small behaviours on top of htmx: the shared <dialog>, flash messages, pipeline drag & drop.
+/* Small behaviours on top of htmx: the shared <dialog>, flash messages, filter bars.
  *
  * - Any element swapped into #dialog-content opens the dialog; [data-dialog-close] closes it.
- * - After a form inside the dialog is sent, the dialog closes.
+ * - When a form inside the dialog has its answer, the dialog closes, unless the answer is
+ *   the dialog again (a refusal shown inside it: HX-Retarget #dialog-content).
  * - Filter bars (.filter-bar) leave empty fields out of the request and the pushed URL.
- * - Pipeline: cards ([data-card]) can be dragged between columns ([data-stage]); the drop
- *   posts the move (or asks for a reason first). The server answers with the whole board, so a
- *   refused move puts the card back where it was.
+ * - Both kanban boards: static/js/board.js.
  */
 (function () {
   "use strict";
@@ -26,9 +25,10 @@
     }
   });
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
+  document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    if (form && form.closest && form.closest("#dialog") && form.tagName === "FORM") {
+    if (form && form.closest && form.closest("#dialog") && form.tagName === "FORM" &&
+        event.detail.xhr.getResponseHeader("HX-Retarget") !== "#dialog-content") {
       closeDialog();
     }
   });
@@ -38,8 +38,6 @@
     if (closer) {
       event.preventDefault();
       closeDialog();
-      var board = document.getElementById("pipeline-board");
-      if (board && closer.hasAttribute("data-refresh-board")) { refreshBoard(); }
     }
   });
 
@@ -67,78 +65,4 @@
     }
     empty.forEach(function (key) { delete params[key]; });
   });
-
-  /* --- pipeline board ------------------------------------------------------------------- */
-
-  function boardFilters() {
-    var board = document.getElementById("pipeline-board");
-    return board ? (board.getAttribute("data-filters") || "") : "";
-  }
-
-  function refreshBoard() {
-    var board = document.getElementById("pipeline-board");
-    if (!board || !window.htmx) { return; }
-    htmx.ajax("GET", board.getAttribute("data-url") + "?" + boardFilters(),
-      { target: "#pipeline-board", swap: "outerHTML" });
-  }
-
-  function moveCard(card, toStage) {
-    var reasonMoves = (card.getAttribute("data-reason-moves") || "").split(" ");
-    var url = card.getAttribute("data-transition-url");
-    if (reasonMoves.indexOf(toStage) !== -1) {
-      var query = "?to=" + encodeURIComponent(toStage) + "&from=pipeline&filters=" +
-        encodeURIComponent(boardFilters());
-      htmx.ajax("GET", url + query, { target: "#dialog-content", source: card });
-      return;
-    }
-    htmx.ajax("POST", url, {
-      target: "#pipeline-board",
-      swap: "outerHTML",
-      source: card,
-      values: {
-        to: toStage,
-        version: card.getAttribute("data-version"),
-        from: "pipeline",
-        filters: boardFilters(),
-      },
-    });
-  }
-
-  function initBoard(root) {
-    if (!window.Sortable) { return; }
-    var lists = (root || document).querySelectorAll("[data-stage] .kanban-cards");
-    lists.forEach(function (list) {
-      if (list._sortable) { return; }
-      list._sortable = Sortable.create(list, {
-        group: "pipeline",
-        sort: false,
-        animation: 120,
-        draggable: "[data-card]",
-        filter: "button, a, summary, details",
-        preventOnFilter: false,
-        ghostClass: "is-ghost",
-        onEnd: function (event) {
-          if (event.from === event.to) { return; }
-          var toStage = event.to.closest("[data-stage]").getAttribute("data-stage");
-          moveCard(event.item, toStage);
-        },
-      });
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
-  document.addEventListener("htmx:load", function (event) { initBoard(event.detail.elt); });
-  document.addEventListener("close", function (event) {
-    // Cancelling the reason dialog after a drag puts the card back.
-    if (event.target && event.target.id === "dialog" && document.getElementById("pipeline-board")
-        && dialog().getAttribute("data-sent") !== "1") {
-      refreshBoard();
-    }
-    if (event.target && event.target.id === "dialog") { dialog().removeAttribute("data-sent"); }
-  }, true);
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("#dialog")) {
-      dialog().setAttribute("data-sent", "1");
-    }
-  }, true);
 })();

@@ -1,171 +1,149 @@
-/* 挂图作战: drag a card to another column to move the project (SortableJS + fetch).
+/* Both kanban boards (线索看板, 挂图作战): a drop sends the request the card's menu would send.
  *
- * The rules live on the server. The page carries, per from → to pair, what the move asks for
- * (#move-requirements: needs_date, needs_amount, needs_reason); when it asks for anything, a
- * dialog collects it first. The POST answers JSON: {ok, card} puts the new card in place and
- * updates the column counts and totals; {ok: false, detail} puts the card back where it was and
- * shows why. Cancelling the dialog puts the card back too.
+ * The server renders everything and decides everything. A move answers the whole board
+ * fragment (columns, counts, rates, standing lists), so a refused card is simply back in its
+ * column; the outcome is a toast in the fragment, which this script pins next to the card.
+ *
+ * Markup (templates/crm/partials/_card_menu.html and the boards' partials):
+ *   [data-board] #id data-origin data-filters data-url   the board fragment
+ *   .kanban-cards[data-column=<status>]                  a column's drop zone
+ *   [data-card] #id data-transition-url data-version data-dialog-moves="to to …"
+ *   [data-toast] data-anchor=<card id>                   the outcome of the last move
+ *
+ * A drop on a move that asks for something first (data-dialog-moves) opens the server's
+ * dialog; cancelling it reloads the board, which puts the card back.
  */
 (function () {
   "use strict";
 
-  var board = document.getElementById("project-board");
-  if (!board || !window.Sortable) { return; }
-  var requirements = JSON.parse(document.getElementById("move-requirements").textContent);
-  var labels = JSON.parse(document.getElementById("board-labels").textContent);
-  var csrf = (document.body.getAttribute("hx-headers") || "").match(/"X-CSRFToken":\s*"([^"]+)"/);
-  csrf = csrf ? csrf[1] : "";
+  var GAP = 8;
 
-  function message(text, kind) {
-    var box = document.getElementById("messages");
-    if (!box) { window.alert(text); return; }
-    var div = document.createElement("div");
-    div.className = "alert alert-" + (kind || "error");
-    div.setAttribute("role", "status");
-    var span = document.createElement("span");
-    span.textContent = text;
-    var close = document.createElement("button");
-    close.type = "button";
-    close.className = "alert-close";
-    close.textContent = "×";
-    close.addEventListener("click", function () { div.remove(); });
-    div.appendChild(span);
-    div.appendChild(close);
-    box.appendChild(div);
-    box.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  function dialog() { return document.getElementById("dialog"); }
+
+  function refresh(board) {
+    var filters = board.getAttribute("data-filters");
+    htmx.ajax("GET", board.getAttribute("data-url") + (filters ? "?" + filters : ""),
+      { target: "#" + board.id, swap: "outerHTML" });
   }
 
-  function formatWan(value) {
-    var rounded = Math.round(value * 100) / 100;
-    return rounded.toLocaleString("zh-CN", { maximumFractionDigits: 2 }) + " " + labels.unit;
-  }
-
-  function adjustColumn(status, countDelta, amountDelta) {
-    var column = board.querySelector(".board-column[data-status='" + status + "']");
-    if (!column) { return; }
-    var count = column.querySelector("[data-count]");
-    var n = parseInt(count.getAttribute("data-count"), 10) + countDelta;
-    count.setAttribute("data-count", n);
-    count.textContent = n;
-    var total = column.querySelector("[data-total]");
-    var t = parseFloat(total.getAttribute("data-total")) + amountDelta;
-    total.setAttribute("data-total", t);
-    total.querySelector("strong").textContent = formatWan(t);
-  }
-
-  function putBack(card, from, oldIndex) {
-    var sibling = from.children[oldIndex] || null;
-    if (sibling === card) { return; }
-    from.insertBefore(card, sibling);
-    card.classList.remove("is-refused");
-    void card.offsetWidth;
-    card.classList.add("is-refused");
-  }
-
-  function send(card, to, fields, onRefused) {
-    var body = new URLSearchParams();
-    body.set("to", to);
-    body.set("version", card.getAttribute("data-version"));
-    Object.keys(fields).forEach(function (key) { body.set(key, fields[key]); });
-    card.classList.add("is-saving");
-    return fetch(card.getAttribute("data-transition-url"), {
-      method: "POST",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: body,
-      credentials: "same-origin"
-    }).then(function (response) {
-      return response.json().catch(function () { return { ok: false, detail: labels.failed }; });
-    }).then(function (data) {
-      card.classList.remove("is-saving");
-      if (data.ok) {
-        var from = card.getAttribute("data-status");
-        var amount = parseFloat(card.getAttribute("data-amount")) || 0;
-        var holder = document.createElement("div");
-        holder.innerHTML = data.card.trim();
-        var fresh = holder.firstElementChild;
-        card.replaceWith(fresh);
-        var newAmount = parseFloat(fresh.getAttribute("data-amount")) || 0;
-        adjustColumn(from, -1, -amount);
-        adjustColumn(data.status, 1, newAmount);
-        return true;
-      }
-      onRefused(data.detail || labels.failed);
-      return false;
-    }).catch(function () {
-      card.classList.remove("is-saving");
-      onRefused(labels.failed);
-      return false;
-    });
-  }
-
-  function ask(card, to, needs, putBackCard) {
-    var dialog = document.getElementById("dialog");
-    var content = document.getElementById("dialog-content");
-    content.innerHTML = "";
-    content.appendChild(document.getElementById("move-dialog-template").content.cloneNode(true));
-    var form = content.querySelector("form");
-    var column = board.querySelector(".board-column[data-status='" + to + "']");
-    form.querySelector("[data-title]").textContent =
-      labels.moveTo + "「" + column.getAttribute("aria-label") + "」";
-    form.querySelector("[data-project]").textContent = card.querySelector(".company").textContent;
-    var map = { date: needs.needs_date, amount: needs.needs_amount, reason: needs.needs_reason };
-    Object.keys(map).forEach(function (key) {
-      var field = form.querySelector("[data-needs='" + key + "']");
-      field.hidden = !map[key];
-      field.querySelector("input, textarea").required = !!map[key];
-    });
-    var settled = false;
-    function cancel() {
-      if (!settled) { settled = true; putBackCard(); }
+  function move(card, to) {
+    var board = card.closest("[data-board]");
+    var params = {
+      to: to,
+      from: board.getAttribute("data-origin"),
+      filters: board.getAttribute("data-filters") || "",
+    };
+    var url = card.getAttribute("data-transition-url");
+    if ((card.getAttribute("data-dialog-moves") || "").split(" ").indexOf(to) !== -1) {
+      dialog().setAttribute("data-drop-board", board.id);
+      htmx.ajax("GET", url + "?" + new URLSearchParams(params).toString(),
+        { target: "#dialog-content", swap: "innerHTML", source: card });
+      return;
     }
-    form.querySelector("[data-move-cancel]").addEventListener("click", function () {
-      dialog.close();
-    });
-    dialog.addEventListener("close", cancel, { once: true });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var fields = {};
-      if (map.date) { fields.date = form.elements.date.value; }
-      if (map.amount) { fields.signed_amount = form.elements.signed_amount.value; }
-      if (map.reason) { fields.reason = form.elements.reason.value; }
-      var error = form.querySelector(".move-error");
-      send(card, to, fields, function (detail) {
-        error.hidden = false;
-        error.textContent = detail;
-      }).then(function (ok) {
-        if (ok) { settled = true; dialog.close(); }
+    params.version = card.getAttribute("data-version");
+    htmx.ajax("POST", url, { target: "#" + board.id, swap: "outerHTML", source: card, values: params });
+  }
+
+  function init(root) {
+    root.querySelectorAll("[data-board] .kanban-cards[data-column]").forEach(function (list) {
+      if (list._sortable) { return; }
+      list._sortable = Sortable.create(list, {
+        group: list.closest("[data-board]").id,
+        sort: false,
+        draggable: "[data-card]",
+        // The menu and its buttons stay clickable; everything else on the card drags it.
+        filter: ".card-menu",
+        preventOnFilter: false,
+        // Pointer events, not HTML5 drag: the title link drags the card instead of its URL,
+        // the same on mice, touch screens and the meeting-room display.
+        forceFallback: true,
+        fallbackTolerance: 4,
+        delay: 150,
+        delayOnTouchOnly: true,
+        animation: 120,
+        ghostClass: "is-ghost",
+        onEnd: function (event) {
+          if (event.from === event.to) { return; }
+          move(event.item, event.to.getAttribute("data-column"));
+        },
       });
     });
-    dialog.showModal();
-    var first = form.querySelector(".field:not([hidden]) input, .field:not([hidden]) textarea");
-    if (first) { first.focus(); }
   }
 
-  board.querySelectorAll(".kanban-cards").forEach(function (list) {
-    Sortable.create(list, {
-      group: "projects",
-      animation: 150,
-      ghostClass: "is-ghost",
-      // Pointer-event dragging: the same on mice, touch screens and the meeting-room display.
-      forceFallback: true,
-      draggable: ".project-card",
-      onEnd: function (event) {
-        if (event.from === event.to) { return; }
-        var card = event.item;
-        var from = card.getAttribute("data-status");
-        var to = event.to.getAttribute("data-status");
-        var putBackCard = function () { putBack(card, event.from, event.oldIndex); };
-        var needs = (requirements[from] || {})[to] || {};
-        if (needs.allowed && (needs.needs_date || needs.needs_amount || needs.needs_reason)) {
-          ask(card, to, needs, putBackCard);
-          return;
-        }
-        // Moves that need nothing, and moves the rules refuse: the server decides and says why.
-        send(card, to, {}, function (detail) {
-          putBackCard();
-          message(detail, "error");
-        });
-      }
+  // The toast sits beside its card: to the right, else to the left, else below; never under
+  // the sticky top bar nor off screen.
+  function place(toast) {
+    var card = document.getElementById(toast.getAttribute("data-anchor"));
+    if (!card) { return; }
+    card.scrollIntoView({ block: "nearest", inline: "nearest" });
+    var topbar = document.querySelector(".topbar");
+    var minTop = (topbar ? topbar.getBoundingClientRect().bottom : 0) + GAP;
+    var r = card.getBoundingClientRect();
+    var w = toast.offsetWidth;
+    var h = toast.offsetHeight;
+    var left = r.right + GAP;
+    var top = r.top;
+    if (left + w > window.innerWidth - GAP) { left = r.left - w - GAP; }
+    if (left < GAP) {
+      left = Math.min(Math.max(r.left, GAP), window.innerWidth - w - GAP);
+      top = r.bottom + GAP;
+    }
+    toast.style.left = left + "px";
+    toast.style.top = Math.max(minTop, Math.min(top, window.innerHeight - h - GAP)) + "px";
+    toast.style.right = "auto";
+    toast.classList.add("is-placed");
+    // The swap took the focus with the old board: give it back to the card's menu.
+    if (document.activeElement === document.body) {
+      var summary = card.querySelector(".card-menu > summary");
+      if (summary) { summary.focus({ preventScroll: true }); }
+    }
+    if (toast.classList.contains("board-toast-success")) {
+      window.setTimeout(function () { toast.remove(); }, 5000);
+    }
+  }
+
+  function settle() {
+    init(document);
+    document.querySelectorAll("[data-toast]:not(.is-placed)").forEach(place);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.Sortable || !window.htmx) { return; }
+    settle();
+    document.addEventListener("htmx:afterSettle", settle);
+  });
+
+  // A request sent from the dialog that answers the board settles the drop; cancelling the
+  // dialog of a drop (or a refusal answered there, then cancelled) reloads the board.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.hasAttribute && target.hasAttribute("data-board")) {
+      dialog().removeAttribute("data-drop-board");
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target !== dialog()) { return; }
+    var pending = dialog().getAttribute("data-drop-board");
+    dialog().removeAttribute("data-drop-board");
+    var board = pending && document.getElementById(pending);
+    if (board) { refresh(board); }
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-toast-close]");
+    if (close) { close.closest("[data-toast]").remove(); return; }
+    // One card menu open at a time; a click elsewhere closes it.
+    document.querySelectorAll(".card-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
     });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var menu = document.activeElement && document.activeElement.closest &&
+      document.activeElement.closest(".card-menu[open]");
+    if (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
   });
 })();

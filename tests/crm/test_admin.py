@@ -149,7 +149,7 @@ def test_admin_edit_records_history_and_bumps_version(admin_client, superuser, p
     assert entry.changes[0]["new"] == "虎林绿源米业集团"
 
 
-def test_admin_add_lead_fills_what_the_pipeline_keeps(admin_client, superuser, task_force):
+def test_admin_add_lead_fills_what_the_pipeline_keeps(admin_client, superuser, officer, task_force):
     response = admin_client.post(
         admin_url(Lead, "add"),
         {
@@ -157,6 +157,7 @@ def test_admin_add_lead_fills_what_the_pipeline_keeps(admin_client, superuser, t
             "credit_code": "",
             "industry": LeadFactory.build().industry.pk,
             "channel": LeadFactory.build().channel.pk,
+            "owner": officer.pk,
             "task_force": task_force.pk,
             "transitions-TOTAL_FORMS": "0",
             "transitions-INITIAL_FORMS": "0",

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from crm.models import User
 from crm.access import is_leader_of, led_task_force_ids, scope_q, task_force_ids
+from crm.models import User
 from leads.models import Lead
 from tests.factories import LeadFactory, TaskForceFactory, UserFactory
 

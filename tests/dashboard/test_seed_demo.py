@@ -1,6 +1,11 @@
-"""``manage.py seed_demo``: a realistic bureau that obeys the pipeline rules, seeded once."""
+"""``manage.py seed_demo``: a realistic bureau that obeys the pipeline rules, seeded once.
+
+Seeding costs about a second, so the module seeds once (``seeded``) and its tests only read;
+a test that seeds again does it inside its own transaction, rolled back after it.
+"""
 
 import datetime
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
@@ -14,6 +19,7 @@ from dashboard.management.commands.seed_demo import load_step
 from leads.demo import credit_code
 from leads.models import FollowUp, Lead, LeadTransition, overdue_q
 from leads.pipeline import needs_reason
+from tests.conftest import module_data
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +39,15 @@ def counts() -> dict[str, int]:
     }
 
 
-def test_creates_every_demo_user_with_every_role_and_the_documented_password():
-    output = seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The demo bureau with 60 leads, seeded once for the module; yields the command's output."""
+    with module_data(django_db_blocker):
+        yield seed()
+
+
+def test_creates_every_demo_user_with_every_role_and_the_documented_password(seeded):
+    output = seeded
 
     users = {u.username: u for u in User.objects.all()}
     assert set(users) == {spec.username for spec in DEMO_USERS}
@@ -52,9 +65,7 @@ def test_creates_every_demo_user_with_every_role_and_the_documented_password():
     assert DEMO_PASSWORD in output
 
 
-def test_task_forces_have_their_leaders_and_members():
-    seed()
-
+def test_task_forces_have_their_leaders_and_members(seeded):
     assert TaskForce.objects.count() == len(DEMO_TASK_FORCES)
     for spec in DEMO_USERS:
         user = User.objects.get(username=spec.username)
@@ -64,8 +75,7 @@ def test_task_forces_have_their_leaders_and_members():
     assert officers_in_two
 
 
-def test_leads_cover_every_stage_channel_and_industry_and_some_are_overdue():
-    seed()
+def test_leads_cover_every_stage_channel_and_industry_and_some_are_overdue(seeded):
     today = timezone.localdate()
 
     leads = Lead.objects.all()
@@ -84,9 +94,7 @@ def test_leads_cover_every_stage_channel_and_industry_and_some_are_overdue():
         assert Lead.objects.visible_to(officer).exists()
 
 
-def test_leads_obey_the_pipeline_rules():
-    seed()
-
+def test_leads_obey_the_pipeline_rules(seeded):
     for lead in Lead.objects.prefetch_related("transitions"):
         reached = {t.to_stage for t in lead.transitions.all()} | {lead.stage}
         if reached & {Stage.SCREEN, Stage.DOCK, Stage.SERVE}:
@@ -108,8 +116,7 @@ def test_leads_obey_the_pipeline_rules():
     assert len(codes) == len(set(codes))
 
 
-def test_stage_histories_follow_the_transition_table():
-    seed()
+def test_stage_histories_follow_the_transition_table(seeded):
     now = timezone.now()
 
     for lead in Lead.objects.all():
@@ -131,8 +138,7 @@ def test_stage_histories_follow_the_transition_table():
         assert (Stage.SERVE in {m.to_stage for m in moves}) == (lead.stage == Stage.SERVE)
 
 
-def test_follow_up_dates_agree_with_the_lead():
-    seed()
+def test_follow_up_dates_agree_with_the_lead(seeded):
     today = timezone.localdate()
 
     for lead in Lead.objects.all():
@@ -155,8 +161,7 @@ def test_follow_up_dates_agree_with_the_lead():
     assert FollowUp.objects.values("method").distinct().count() >= 5
 
 
-def test_running_twice_creates_nothing_new():
-    seed()
+def test_running_twice_creates_nothing_new(seeded):
     before = counts()
 
     output = seed()
@@ -165,13 +170,13 @@ def test_running_twice_creates_nothing_new():
     assert "已存在" in output
 
 
-def test_more_leads_adds_only_the_missing_ones():
-    seed(40)
+def test_more_leads_adds_only_the_missing_ones(seeded):
     first = dict(Lead.objects.values_list("company_key", "id"))
+    assert len(first) == 60
 
-    seed(60)
+    seed(80)
 
-    assert Lead.objects.count() == 60
+    assert Lead.objects.count() == 80
     kept = dict(Lead.objects.filter(company_key__in=first).values_list("company_key", "id"))
     assert kept == first
 

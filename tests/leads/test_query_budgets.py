@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leads import services
+from leads.models import Lead
 from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
 
 # Every page: session, user, the reminder badge in the navigation (overdue leads and tasks).
@@ -103,3 +104,29 @@ def test_my_work_query_budget_for_a_leader(
     with django_assert_num_queries(MY_WORK_LEADER_QUERIES):
         response = client.get(reverse("dashboard:my_work"))
     assert response.context["work"].team.total > 0
+
+
+# The pipeline: the column counts, one query per stage's cards (five, each card with its
+# linked project for dock → serve), the filter bar's choices (task forces, owners, industries),
+# and for the card menus once per page the task forces the user leads (screen → dock approval).
+PIPELINE_QUERIES = LAYOUT + SCOPE + 1 + 5 + 3 + 1
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_pipeline_query_budget(
+    client, django_assert_num_queries, leader, officer, task_force, link_project, size
+):
+    make_leads(size, owner=officer, task_force=task_force)
+    docking = list(Lead.objects.order_by("id")[: max(2, size // 3)])
+    for index, lead in enumerate(docking):
+        Lead.objects.filter(pk=lead.pk).update(stage=Lead.Stage.DOCK)
+        link_project(lead, reached_signed=index % 2 == 0)
+    screened = Lead.objects.filter(stage=Lead.Stage.COLLECT).first()
+    Lead.objects.filter(pk=screened.pk).update(stage=Lead.Stage.SCREEN)
+    client.force_login(leader)
+    client.get(reverse("leads:pipeline"))
+    with django_assert_num_queries(PIPELINE_QUERIES):
+        response = client.get(reverse("leads:pipeline"))
+    dock = next(column for column in response.context["columns"] if column.stage == "dock")
+    assert len(dock.leads) == len(docking)
+    assert {bool(option.problem) for lead in dock.leads for option in lead.moves} == {True, False}

@@ -3,10 +3,10 @@
 import datetime
 
 import pytest
-from django.http import Http404
 from django.utils import timezone
 
 from crm import audit
+from crm.exceptions import NotFound
 from crm.models import ChangeLog
 from leads.models import Lead
 from leads.selectors import (
@@ -45,7 +45,7 @@ def test_detail_follows_the_visibility_matrix_with_404_outside(request, role_use
     if ROLE_SEES_LEAD[request.node.callspec.id]:
         assert lead_get(user=role_user, pk=matrix_lead.pk) == matrix_lead
     else:
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             lead_get(user=role_user, pk=matrix_lead.pk)
 
 
@@ -56,13 +56,13 @@ def test_unowned_lead_outside_task_forces_is_seen_only_by_its_owner_and_the_bure
     assert lead_get(user=officer, pk=lead.pk) == lead
     assert lead_get(user=bureau_leader, pk=lead.pk) == lead
     assert lead_get(user=admin_user, pk=lead.pk) == lead
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_get(user=leader, pk=lead.pk)
 
 
 @pytest.mark.parametrize("pk", [999_999, "abc", None])
 def test_missing_or_malformed_id_is_404(bureau_leader, pk):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         lead_get(user=bureau_leader, pk=pk)
 
 

@@ -101,7 +101,7 @@ def test_officer_may_not_file_into_another_task_force(officer, other_task_force)
 
 
 def test_officer_may_not_assign_a_lead_to_someone_else(officer, colleague, task_force):
-    with pytest.raises(PermissionRefused, match="只有专班负责人可以把线索分配给他人"):
+    with pytest.raises(PermissionRefused, match="只有专班负责人或局领导可以把线索分配给他人"):
         lead_create(actor=officer, data=lead_data(task_force=task_force, owner=colleague))
     assert not Lead.objects.exists()
 

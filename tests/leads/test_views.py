@@ -187,17 +187,17 @@ def test_export_xlsx_is_scoped_and_filtered(client, officer, lead, other_lead, t
     response = client.get(reverse("leads:export"), {"q": "金禾"})
 
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "企业名称"
-    assert [row[0] for row in rows[1:]] == [lead.company_name]
+    assert rows[1][0] == "企业名称"  # under the title row
+    assert [row[0] for row in rows[2:-1]] == [lead.company_name]  # above the 合计 row
 
 
 def test_export_csv_is_scoped(client, officer, lead, other_lead):
     client.force_login(officer)
     response = client.get(reverse("leads:export"), {"format": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    names = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    names = [row[0] for row in csv.reader(io.StringIO(text))][2:-1]
     assert names == [lead.company_name]
 
 
@@ -423,7 +423,7 @@ def test_pipeline_htmx_move_returns_the_board(client, officer, lead):
     content = response.content.decode()
     assert 'id="pipeline-board"' in content
     assert 'data-filters="q=%E9%87%91%E7%A6%BE"' in content
-    columns = {entry["column"].stage: entry["column"] for entry in response.context["board"]}
+    columns = {column.stage: column for column in response.context["columns"]}
     assert [card.pk for card in columns["dropped"].leads] == [lead.pk]
     assert "已将" in content
 
@@ -435,7 +435,7 @@ def test_pipeline_refused_move_returns_the_card_to_its_place(client, officer, le
         {"to": "dock", "from": "pipeline"},
         **HTMX,
     )
-    columns = {entry["column"].stage: entry["column"] for entry in response.context["board"]}
+    columns = {column.stage: column for column in response.context["columns"]}
     assert [card.pk for card in columns["collect"].leads] == [lead.pk]
     assert "阶段必须逐级推进" in response.content.decode()
 
@@ -462,9 +462,49 @@ def test_pipeline_counts_and_htmx_filter(client, officer, task_force):
 
     response = client.get(reverse("leads:pipeline"), {"q": "甲"}, **HTMX)
 
-    counts = {entry["column"].stage: entry["column"].count for entry in response.context["board"]}
+    counts = {column.stage: column.count for column in response.context["columns"]}
     assert counts == {"collect": 0, "screen": 1, "dock": 0, "serve": 0, "dropped": 0}
     assert "<html" not in response.content.decode()
+
+
+def test_pipeline_page_and_fragment_vary_on_hx_request(client, officer):
+    client.force_login(officer)
+    for extra in ({}, HTMX):
+        assert "HX-Request" in client.get(reverse("leads:pipeline"), **extra)["Vary"]
+
+
+def test_pipeline_move_outcome_is_a_toast_beside_the_card(client, officer, lead):
+    client.force_login(officer)
+    response = client.post(
+        reverse("leads:transition", args=[lead.pk]), {"to": "dock", "from": "pipeline"}, **HTMX
+    )
+    html = response.content.decode()
+    assert f'data-anchor="lead-{lead.pk}"' in html and "board-toast-error" in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_pipeline_refusal_inside_the_reason_dialog_answers_the_dialog(client, officer, lead):
+    client.force_login(officer)
+    response = client.post(
+        reverse("leads:transition", args=[lead.pk]),
+        {"to": "dropped", "reason": "  ", "from": "pipeline", "dialog": "1"},
+        **HTMX,
+    )
+    assert response["HX-Retarget"] == "#dialog-content"
+    html = response.content.decode()
+    assert "搁置线索需要填写原因" in html and 'id="pipeline-board"' not in html
+
+
+def test_pipeline_card_menu_greys_closed_moves_with_the_reason(client, officer, task_force):
+    LeadFactory(company_name="未核实企业", owner=officer, task_force=task_force, credit_code="")
+    client.force_login(officer)
+    response = client.get(reverse("leads:pipeline"))
+    card = response.context["columns"][0].leads[0]
+    moves = {move.to: move for move in card.moves}
+    assert "统一社会信用代码" in moves["screen"].problem
+    assert moves["dropped"].problem is None and moves["dropped"].needs_dialog
+    html = response.content.decode()
+    assert "card-menu-item is-closed" in html and 'data-dialog-moves="dropped "' in html
 
 
 # --- follow-ups -----------------------------------------------------------------------------

@@ -61,9 +61,10 @@ class TaskFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Task
 
-    project = factory.SubFactory(ProjectFactory)
-    title = factory.Sequence(lambda n: f"任务{n}")
     assignee = factory.SubFactory(UserFactory)
+    # By default the assignee owns the project: a task goes to someone who sees its project.
+    project = factory.SubFactory(ProjectFactory, owner=factory.SelfAttribute("..assignee"))
+    title = factory.Sequence(lambda n: f"任务{n}")
     due_on = factory.LazyFunction(timezone.localdate)
     created_by = factory.SelfAttribute("assignee")
 

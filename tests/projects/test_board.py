@@ -178,3 +178,145 @@ def test_the_board_query_count_does_not_grow_with_the_cards(
     make_projects(40, leaders[1])
     large = count_queries(render)
     assert small == large
+
+
+# --- the page: one htmx idiom ------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def move(client, project, **data):
+    """A move sent from the board the way its menu or a drop sends it (htmx)."""
+    data = {"from": "board", "filters": "", "version": project.version, **data}
+    return client.post(reverse("projects:transition", args=[project.pk]), data, **HTMX)
+
+
+@pytest.fixture
+def board_client(client, bureau_leader):
+    client.force_login(bureau_leader)
+    return client
+
+
+def test_the_board_answers_htmx_with_the_fragment_and_varies_on_it(fixed_today, board_client):
+    ProjectFactory(name="洽谈中的项目")
+    page = board_client.get(reverse("projects:board"))
+    fragment = board_client.get(reverse("projects:board"), **HTMX)
+    assert "<html" in page.content.decode() and "<html" not in fragment.content.decode()
+    assert 'id="project-board"' in fragment.content.decode()
+    assert "洽谈中的项目" in fragment.content.decode()
+    for response in (page, fragment):
+        assert "HX-Request" in response["Vary"]
+
+
+def test_a_board_move_answers_the_whole_board_recounted(fixed_today, board_client):
+    project = signed_project(name="待开工项目")
+    response = move(board_client, project, to="commenced", date="2026-11-20")
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    board = response.context["board"]
+    assert [card.pk for card in column(board, "commenced").cards] == [project.pk]
+    assert board.rates.commenced == 1 and board.signed_not_commenced == []
+    html = response.content.decode()
+    assert f'data-anchor="project-{project.pk}"' in html and "board-toast-success" in html
+
+
+def test_a_refused_board_move_answers_the_board_with_the_card_in_place_and_why(
+    fixed_today, board_client
+):
+    project = ProjectFactory()
+    response = move(board_client, project, to="commenced")
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    assert [card.pk for card in column(response.context["board"], "negotiating").cards] == [
+        project.pk
+    ]
+    html = response.content.decode()
+    assert "board-toast-error" in html and "不能跳过" in html
+    project.refresh_from_db()
+    assert project.status == "negotiating"
+
+
+def test_a_stale_board_move_is_refused_beside_the_card(fixed_today, board_client):
+    project = signed_project()
+    response = move(
+        board_client, project, to="commenced", date="2026-11-20", version=project.version + 1
+    )
+    assert "board-toast-error" in response.content.decode()
+    project.refresh_from_db()
+    assert project.status == "signed"
+
+
+def test_the_dialog_asks_for_what_the_move_needs(fixed_today, board_client):
+    project = ProjectFactory(name="框架项目")
+    url = reverse("projects:transition", args=[project.pk])
+    html = board_client.get(url, {"to": "signed", "from": "board"}, **HTMX).content.decode()
+    assert 'name="date"' in html and 'name="signed_amount"' in html
+    assert 'name="reason"' not in html
+    html = board_client.get(url, {"to": "stalled", "from": "board"}, **HTMX).content.decode()
+    assert 'name="reason"' in html and 'name="date"' not in html
+    # Without JavaScript the project page's own form asks the same.
+    assert board_client.get(url, {"to": "signed"}).url == project.get_absolute_url()
+
+
+def test_a_refusal_inside_the_dialog_answers_the_dialog_with_what_was_typed(
+    fixed_today, board_client
+):
+    project = ProjectFactory()
+    response = move(
+        board_client, project, to="signed", date="2026-12-31", signed_amount="500", dialog="1"
+    )
+    assert response["HX-Retarget"] == "#dialog-content"
+    html = response.content.decode()
+    assert "日期不能晚于今天" in html and 'value="500"' in html and 'id="project-board"' not in html
+
+
+def test_without_javascript_a_board_move_redirects_to_the_board_with_its_filters(
+    fixed_today, board_client
+):
+    project = ProjectFactory()
+    response = board_client.post(
+        reverse("projects:transition", args=[project.pk]),
+        {"to": "stalled", "reason": "资金", "from": "board", "filters": "category=industrial"},
+    )
+    assert response.url == reverse("projects:board") + "?category=industrial"
+    project.refresh_from_db()
+    assert project.status == "stalled"
+
+
+def test_the_card_menu_greys_the_closed_moves_with_their_reason(fixed_today, board_client):
+    stalled = signed_project(name="停滞项目", status="stalled", resume_status="signed")
+    response = board_client.get(reverse("projects:board"))
+    card = next(c for c in column(response.context["board"], "stalled").cards)
+    moves = {move.to: move for move in card.moves}
+    assert moves["signed"].problem is None and not moves["signed"].needs_dialog
+    assert "只能恢复到停滞前的「正式签约」" in moves["negotiating"].problem
+    assert moves["terminated"].problem is None and moves["terminated"].needs_dialog
+    html = response.content.decode()
+    assert f'id="project-{stalled.pk}"' in html
+    assert 'data-dialog-moves="terminated "' in html
+    assert "card-menu-item is-closed" in html
+
+
+# Session and user; the board: counts and totals, targets, one query per column's cards
+# (seven), the rates (one, plus one per target past its date), the two standing lists; the
+# navigation's reminder badge and the filter bar's choices. The card menus cost none.
+BOARD_PAGE_QUERIES = 21
+# The move: the project, then locked, updated, its transition and change-log rows (in a
+# savepoint), and the board fragment without the page's navigation and filter bar.
+BOARD_MOVE_QUERIES = 23
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_the_board_page_and_a_move_cost_a_fixed_number_of_queries(
+    fixed_today, board_client, django_assert_num_queries, size
+):
+    TargetFactory(status="signed", due_on=datetime.date(2026, 11, 1))
+    make_projects(size, UserFactory(role="leader"))
+    ProjectFactory(status="stalled", resume_status="negotiating")
+    board_client.get(reverse("projects:board"))
+    with django_assert_num_queries(BOARD_PAGE_QUERIES):
+        board_client.get(reverse("projects:board"))
+    move(board_client, signed_project(), to="commenced", date="2026-11-20")  # content types
+    project = signed_project()
+    with django_assert_num_queries(BOARD_MOVE_QUERIES):
+        response = move(board_client, project, to="commenced", date="2026-11-20")
+    assert "board-toast-success" in response.content.decode()

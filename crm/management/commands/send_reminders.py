@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from crm import reminders
 from crm.models import Reminder
+from crm.notifications import selectors, services
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         )
 
     def _dry_run(self, today: datetime.date) -> None:
-        planned, item_count = reminders.reminders_plan(today=today)
+        planned, item_count = selectors.reminders_plan(today=today)
         done = set(Reminder.objects.filter(day=today, ref="").values_list("kind", "recipient_id"))
         kinds = dict(Reminder.Kind.choices)
         self.stdout.write(f"{today}：逾期事项 {item_count} 项，计划提醒 {len(planned)} 封。")
@@ -56,8 +56,8 @@ class Command(BaseCommand):
             )
 
     def _run(self, today: datetime.date) -> None:
-        result = reminders.reminders_run(today=today, force=True, deliver_now=True)
-        dispatch = result.dispatch or reminders.DispatchResult()
+        result = services.reminders_run(today=today, force=True, deliver_now=True)
+        dispatch = result.dispatch or services.DispatchResult()
         self.stdout.write(
             f"{today}：逾期事项 {result.item_count} 项，新建提醒 {result.created} 封，"
             f"重试失败提醒 {result.retried} 封；本次发送 {len(dispatch.sent)} 封，"

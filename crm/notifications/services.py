@@ -1,66 +1,36 @@
-"""The reminder engine: who is told about which overdue items, and the ledger that sends once.
+"""Writes of the reminder engine: the ledger rows, claiming them, dispatch, sent and failed.
 
-Upper apps plug their overdue things in through ``crm.registry.reminder_sources``; this module
-never imports them. A daily run works over sets:
-
-1. every source's ``collect(today)`` yields every overdue item (one query per source);
-2. the items are grouped into reminders: each owner's list, each task-force leader's digest,
-   and the escalation to bureau leaders of items overdue longer than the schedule allows;
-3. one ledger row per (kind, recipient, day) is inserted, duplicates ignored by the database's
-   unique constraint, so a second run, a second beat or a second worker adds nothing;
-4. the pending rows are claimed and handed to workers, one task per email; a worker sends
-   under a row lock and marks the row sent, so a duplicated task sends nothing.
-
-The number of queries of steps 1–3 does not depend on the number of overdue items.
+A run plans with ``crm.notifications.selectors`` and writes one ledger row per (kind,
+recipient, day); workers send under a row lock. Only errors a retry can fix are retried.
 """
 
 import datetime
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from crm import mail
-from crm.models import Reminder, ReminderRun, ReminderSchedule, TaskForce, User
-from crm.registry import ReminderItem, ReminderSource, reminder_sources
+from crm.models import Reminder, ReminderRun, ReminderSchedule, User
+from crm.notifications import mail
+from crm.notifications.selectors import (
+    MAX_ITEMS_PER_REMINDER,
+    item_snapshot,
+    reminders_plan,
+    wants_mail,
+)
+from crm.registry import ReminderItem
 
 logger = logging.getLogger(__name__)
 
-# What an email lists at most; the rest is counted and left to the web page.
-MAX_ITEMS_PER_REMINDER = 200
 # Failed reminders of this many past days are retried by the next daily run.
 FAILED_RETRY_DAYS = 3
 # Errors that mean "the broker cannot take the task now": the row stays pending, unenqueued.
 ENQUEUE_ERRORS = (BrokerError, OSError)
-
-
-@dataclass
-class PlannedReminder:
-    """A reminder the run would create: its kind, recipient and the items it lists."""
-
-    kind: str
-    recipient: User
-    items: list[dict] = field(default_factory=list)  # at most MAX_ITEMS_PER_REMINDER
-    item_count: int = 0  # all of them
-
-
-@dataclass
-class RunResult:
-    """What a run did: skipped (already done today), items found, rows created and handed on."""
-
-    day: datetime.date
-    skipped: bool = False
-    item_count: int = 0
-    created: int = 0
-    retried: int = 0
-    dispatch: "DispatchResult | None" = None
 
 
 @dataclass
@@ -73,158 +43,16 @@ class DispatchResult:
     not_enqueued: list[int] = field(default_factory=list)
 
 
-# --- selectors -------------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    """What a run did: skipped (already done today), items found, rows created and handed on."""
 
-
-def _item_snapshot(item: ReminderItem, owner_name: str) -> dict:
-    return {
-        "source": item.source,
-        "object_id": item.object_id,
-        "recipient_id": item.recipient_id,
-        "owner_name": owner_name,
-        "task_force_id": item.task_force_id,
-        "title": item.title,
-        "url": item.url,
-        "days_overdue": item.days_overdue,
-        "details": {str(label): str(value) for label, value in item.details.items()},
-    }
-
-
-def _may_see(user: User, item: ReminderItem, task_forces_of: dict[int, set[int]]) -> bool:
-    """``crm.access.scope_q`` applied to one item, with task forces loaded in bulk."""
-    if not user.is_active:
-        return False
-    if user.sees_everything or item.recipient_id == user.pk:
-        return True
-    return item.task_force_id is not None and item.task_force_id in task_forces_of[user.pk]
-
-
-def _wants_mail(user: User, kind: str) -> bool:
-    """Daily kinds respect the opt-out; assignment emails are sent to every active user."""
-    if not user.is_active or not user.email:
-        return False
-    return kind == Reminder.Kind.ASSIGNMENT or user.receives_digests
-
-
-def _task_forces_of(user_ids: Iterable[int]) -> dict[int, set[int]]:
-    """Task forces each user leads or belongs to, in two queries for any number of users."""
-    task_forces_of: dict[int, set[int]] = defaultdict(set)
-    user_ids = list(user_ids)
-    for leader_id, tf_id in TaskForce.objects.filter(leader_id__in=user_ids).values_list(
-        "leader_id", "id"
-    ):
-        task_forces_of[leader_id].add(tf_id)
-    for user_id, tf_id in TaskForce.members.through.objects.filter(
-        user_id__in=user_ids
-    ).values_list("user_id", "taskforce_id"):
-        task_forces_of[user_id].add(tf_id)
-    return task_forces_of
-
-
-def reminders_collect(*, today: datetime.date) -> list[ReminderItem]:
-    """Every overdue item of every registered source on ``today``."""
-    return [item for source in reminder_sources for item in source.collect(today)]
-
-
-def reminders_plan(
-    *, today: datetime.date, schedule: ReminderSchedule | None = None
-) -> tuple[list[PlannedReminder], int]:
-    """The reminders a run on ``today`` sends, and the number of overdue items behind them.
-
-    Officers get their own items, leaders the items of the active task forces they lead
-    grouped by officer, bureau leaders the items overdue longer than the escalation threshold.
-    Users who switched digests off, have no email or are inactive get nothing; nobody gets an
-    item outside their visibility scope.
-    """
-    schedule = schedule or ReminderSchedule.current()
-    # The item details (labels, stage names) go into emails: the product's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        items = reminders_collect(today=today)
-    if not items:
-        return [], 0
-
-    tf_ids = {item.task_force_id for item in items if item.task_force_id}
-    leader_of = dict(
-        TaskForce.objects.filter(id__in=tf_ids, is_active=True).values_list("id", "leader_id")
-    )
-    escalated = [item for item in items if item.days_overdue > schedule.escalation_days]
-    wanted = Q(id__in={item.recipient_id for item in items} | set(leader_of.values()))
-    if escalated:
-        wanted |= Q(role=User.Role.BUREAU_LEADER, is_active=True)
-    users = {user.pk: user for user in User.objects.filter(wanted)}
-    task_forces_of = _task_forces_of(users)
-
-    def name_of(user_id: int) -> str:
-        user = users.get(user_id)
-        return str(user) if user else ""
-
-    grouped: dict[tuple[str, int], list[ReminderItem]] = defaultdict(list)
-    for item in items:
-        grouped[(Reminder.Kind.OFFICER, item.recipient_id)].append(item)
-        leader_id = leader_of.get(item.task_force_id)
-        if leader_id is not None:
-            grouped[(Reminder.Kind.DIGEST, leader_id)].append(item)
-    bureau_leaders = [u for u in users.values() if u.role == User.Role.BUREAU_LEADER]
-    for chief in bureau_leaders:
-        grouped[(Reminder.Kind.ESCALATION, chief.pk)] = list(escalated)
-
-    planned = []
-    for (kind, user_id), user_items in grouped.items():
-        user = users.get(user_id)
-        if user is None or not user_items or not _wants_mail(user, kind):
-            continue
-        visible = [item for item in user_items if _may_see(user, item, task_forces_of)]
-        if not visible:
-            continue
-        if kind == Reminder.Kind.DIGEST:
-            visible.sort(key=lambda i: (name_of(i.recipient_id), i.recipient_id, -i.days_overdue))
-        else:
-            visible.sort(key=lambda i: (-i.days_overdue, i.source, i.object_id))
-        planned.append(
-            PlannedReminder(
-                kind=kind,
-                recipient=user,
-                items=[
-                    _item_snapshot(item, name_of(item.recipient_id))
-                    for item in visible[:MAX_ITEMS_PER_REMINDER]
-                ],
-                item_count=len(visible),
-            )
-        )
-    planned.sort(key=lambda p: (p.kind, p.recipient.username))
-    return planned, len(items)
-
-
-def user_overdue_items(
-    *, user: User, today: datetime.date
-) -> list[tuple[ReminderSource, list[ReminderItem]]]:
-    """The overdue items ``user`` is responsible for now, per source (the reminders page)."""
-    sections = []
-    for source in reminder_sources:
-        items = list(source.collect_for(user, today))
-        items.sort(key=lambda i: -i.days_overdue)
-        sections.append((source, items))
-    return sections
-
-
-def user_overdue_count(*, user: User, today: datetime.date) -> int:
-    """How many overdue items ``user`` is responsible for now (the navigation badge)."""
-    if not user.is_authenticated:
-        return 0
-    return sum(source.count_for(user, today) for source in reminder_sources)
-
-
-def reminder_history(*, user: User) -> QuerySet[Reminder]:
-    """The reminders sent (or due to be sent) to ``user``, newest first."""
-    return Reminder.objects.filter(recipient=user).order_by("-day", "-id")
-
-
-def reminder_get(*, user: User, pk: int) -> Reminder:
-    """One of the user's own reminders; others' answer DoesNotExist (the view turns it to 404)."""
-    return reminder_history(user=user).get(pk=pk)
-
-
-# --- services --------------------------------------------------------------------------------
+    day: datetime.date
+    skipped: bool = False
+    item_count: int = 0
+    created: int = 0
+    retried: int = 0
+    dispatch: DispatchResult | None = None
 
 
 def _new_row(
@@ -344,7 +172,7 @@ def reminders_enqueue(ids: list[int]) -> DispatchResult:
     The web application calls this after a commit, so a broker outage must not fail the
     request: the error is logged, written on the rows, and the next periodic run retries.
     """
-    from crm.tasks import send_reminder  # the tasks module imports this one
+    from crm.notifications.tasks import send_reminder  # the tasks module imports this one
 
     result = DispatchResult()
     for position, reminder_id in enumerate(ids):
@@ -443,7 +271,7 @@ def reminder_assignment_create(
     Sent to any active user with an email (it is not a digest, so the opt-out does not apply);
     at most one per item, recipient and day.
     """
-    if not _wants_mail(recipient, Reminder.Kind.ASSIGNMENT):
+    if not wants_mail(recipient, Reminder.Kind.ASSIGNMENT):
         return None
     ref = f"{item.source}:{item.object_id}"
     with transaction.atomic():
@@ -451,7 +279,7 @@ def reminder_assignment_create(
             kind=Reminder.Kind.ASSIGNMENT,
             recipient=recipient,
             day=day,
-            items=[_item_snapshot(item, str(recipient))],
+            items=[item_snapshot(item, str(recipient))],
             ref=ref,
         )
         reminder, created = Reminder.objects.get_or_create(

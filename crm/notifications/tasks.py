@@ -1,8 +1,12 @@
 """Celery tasks of the reminder engine: thin, taking ids, safe to run twice.
 
-Each task calls one service in ``crm.reminders``. Sending retries only on named mail errors,
-with exponential backoff and jitter; after the last retry the service marks the reminder
-failed, and the next daily run picks it up again.
+Each task calls one service in ``crm.notifications.services``. Sending retries only on named
+mail errors, with exponential backoff and jitter; after the last retry the service marks the
+reminder failed, and the next daily run picks it up again.
+
+The task names keep their ``crm.tasks.`` prefix from before the engine became a package: the
+beat schedule and messages already queued refer to them by name. ``config/celery.py`` makes
+the worker discover this module.
 """
 
 import datetime
@@ -13,8 +17,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from crm import reminders
-from crm.mail import MAIL_ERRORS
+from crm.notifications import services
+from crm.notifications.mail import MAIL_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +40,10 @@ def retry_countdown(retries: int) -> float:
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder; a repeated or duplicated task finds it sent and does nothing."""
     try:
-        sent = reminders.reminder_deliver(reminder_id=reminder_id)
+        sent = services.reminder_deliver(reminder_id=reminder_id)
     except MAIL_ERRORS as error:
         final = self.request.retries >= self.max_retries
-        reminders.reminder_attempt_failed(reminder_id=reminder_id, error=error, final=final)
+        services.reminder_attempt_failed(reminder_id=reminder_id, error=error, final=final)
         if final:
             return "failed"
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from None
@@ -49,7 +53,7 @@ def send_reminder(self, reminder_id: int) -> str:
 @shared_task(name="crm.tasks.reminders_tick", acks_late=True, ignore_result=True)
 def reminders_tick() -> str:
     """Every minute (beat): the day's run once the send time has come, else pending rows."""
-    result = reminders.reminders_tick()
+    result = services.reminders_tick()
     return type(result).__name__
 
 
@@ -57,5 +61,5 @@ def reminders_tick() -> str:
 def reminders_run(day: str | None = None) -> dict:
     """The daily run for ``day`` (ISO date, default today), forced: the operator asked for it."""
     today = timezone.localdate() if day is None else datetime.date.fromisoformat(day)
-    result = reminders.reminders_run(today=today, force=True)
+    result = services.reminders_run(today=today, force=True)
     return {"day": str(result.day), "items": result.item_count, "created": result.created}

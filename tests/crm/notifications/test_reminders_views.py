@@ -3,15 +3,15 @@
 import pytest
 from django.urls import reverse
 
-from crm import reminders
 from crm.models import Reminder
+from crm.notifications import services
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sent_history(bureau, today, celery_eager, mailoutbox):
-    reminders.reminders_run(today=today)
+    services.reminders_run(today=today)
     return Reminder.objects.all()
 
 

@@ -2,17 +2,17 @@
 
 import pytest
 
-from crm import mail, reminders
 from crm.models import Reminder
+from crm.notifications import mail, selectors, services
 from tests.crm.conftest import message_text
 
 pytestmark = pytest.mark.django_db
 
 
 def planned_row(today, kind: str, username: str) -> Reminder:
-    planned, _count = reminders.reminders_plan(today=today)
+    planned, _count = selectors.reminders_plan(today=today)
     plan = next(p for p in planned if p.kind == kind and p.recipient.username == username)
-    row = reminders._new_row(
+    row = services._new_row(
         kind=plan.kind,
         recipient=plan.recipient,
         day=today,
@@ -50,7 +50,7 @@ def test_digest_groups_by_officer(bureau, today):
 
 
 def test_long_lists_are_cut_and_counted(bureau, today, monkeypatch):
-    monkeypatch.setattr(reminders, "MAX_ITEMS_PER_REMINDER", 1)
+    monkeypatch.setattr(selectors, "MAX_ITEMS_PER_REMINDER", 1)
     row = planned_row(today, "officer", "officer")
     assert (row.item_count, len(row.items)) == (2, 1)
     assert "另有 1 项未在邮件中列出" in mail.build_message(row).body
@@ -60,7 +60,7 @@ def test_long_lists_are_cut_and_counted(bureau, today, monkeypatch):
 def test_run_delivers_through_smtp_with_recipients_subject_and_links(
     bureau, today, smtp_server, celery_eager
 ):
-    reminders.reminders_run(today=today)
+    services.reminders_run(today=today)
     assert len(smtp_server.messages) == 5
     officer_mail = next(m for m in smtp_server.messages if m["To"] == "officer@example.cn")
     assert officer_mail["Subject"].strip() == f"【逾期提醒】您有 2 项逾期未跟进（{today:%Y-%m-%d}）"
@@ -88,7 +88,7 @@ def test_refusing_server_is_retried_and_the_reminder_delivered(
     settings.REMINDER_RETRY_BASE_SECONDS = 0.01
     smtp_server.refuse = 2
     row = planned_row(today, "officer", "officer")
-    from crm.tasks import send_reminder
+    from crm.notifications.tasks import send_reminder
 
     send_reminder.delay(row.pk)
     row.refresh_from_db()
@@ -104,7 +104,7 @@ def test_always_refusing_server_ends_failed_and_next_run_retries(
 ):
     settings.REMINDER_RETRY_BASE_SECONDS = 0.01
     smtp_server.always_refuse = True
-    first = reminders.reminders_run(today=today)
+    first = services.reminders_run(today=today)
     assert first.created == 5
     failed = Reminder.objects.filter(state="failed")
     assert failed.count() == 5
@@ -112,7 +112,7 @@ def test_always_refusing_server_ends_failed_and_next_run_retries(
     assert "451" in failed.first().last_error
     assert smtp_server.messages == []
     smtp_server.always_refuse = False
-    second = reminders.reminders_run(today=today, force=True)
+    second = services.reminders_run(today=today, force=True)
     assert (second.created, second.retried) == (0, 5)
     assert len(smtp_server.messages) == 5
     assert not Reminder.objects.exclude(state="sent").exists()

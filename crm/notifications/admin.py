@@ -1,6 +1,6 @@
 """Admin for the reminder engine: the schedule (one row) and the history of every reminder.
 
-Imported from ``CrmConfig.ready()`` so it stays apart from ``crm/admin.py``.
+Imported from ``CrmConfig.ready()`` (the admin autodiscovers only ``crm/admin.py``).
 """
 
 from django.contrib import admin, messages
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.models import Reminder, ReminderRun, ReminderSchedule
+from crm.notifications.services import reminders_dispatch
 
 
 @admin.register(ReminderSchedule)
@@ -55,8 +56,6 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("重新发送选中的失败提醒"))
     def retry_now(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        from crm.reminders import reminders_dispatch
-
         count = queryset.filter(state=Reminder.State.FAILED).update(
             state=Reminder.State.PENDING, enqueued_at=None, updated_at=timezone.now()
         )

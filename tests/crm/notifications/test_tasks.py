@@ -4,15 +4,15 @@ import smtplib
 
 import pytest
 
-from crm import reminders, tasks
 from crm.models import Reminder
+from crm.notifications import services, tasks
 
 pytestmark = pytest.mark.django_db
 
 
 def test_send_reminder_twice_sends_once(bureau, today, celery_eager, mailoutbox, monkeypatch):
     monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
-    reminders.reminders_run(today=today)
+    services.reminders_run(today=today)
     monkeypatch.undo()
     row = Reminder.objects.first()
     assert tasks.send_reminder.delay(row.pk).get() == "sent"
@@ -28,7 +28,7 @@ def test_send_reminder_retries_named_errors_then_records_failure(
     bureau, today, celery_eager, monkeypatch
 ):
     monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
-    reminders.reminders_run(today=today)
+    services.reminders_run(today=today)
     monkeypatch.undo()
     calls = []
 
@@ -36,7 +36,7 @@ def test_send_reminder_retries_named_errors_then_records_failure(
         calls.append(reminder.pk)
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
-    monkeypatch.setattr("crm.mail.send_reminder_mail", refuse)
+    monkeypatch.setattr("crm.notifications.mail.send_reminder_mail", refuse)
     row = Reminder.objects.first()
     tasks.send_reminder.delay(row.pk)
     row.refresh_from_db()
@@ -47,7 +47,7 @@ def test_send_reminder_retries_named_errors_then_records_failure(
 
 def test_other_errors_are_not_retried(bureau, today, celery_eager, monkeypatch):
     monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
-    reminders.reminders_run(today=today)
+    services.reminders_run(today=today)
     monkeypatch.undo()
     calls = []
 
@@ -55,7 +55,7 @@ def test_other_errors_are_not_retried(bureau, today, celery_eager, monkeypatch):
         calls.append(reminder.pk)
         raise ValueError("template bug")
 
-    monkeypatch.setattr("crm.mail.send_reminder_mail", broken)
+    monkeypatch.setattr("crm.notifications.mail.send_reminder_mail", broken)
     row = Reminder.objects.first()
     result = tasks.send_reminder.delay(row.pk)
     assert result.failed()

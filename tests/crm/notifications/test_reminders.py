@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
-from crm import reminders
 from crm.models import Reminder, ReminderRun, ReminderSchedule
+from crm.notifications import selectors, services
 from leads.services import lead_update
 from tests.crm.conftest import make_overdue_lead
 from tests.factories import LeadFactory, UserFactory
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def planned_by(today):
-    planned, _count = reminders.reminders_plan(today=today)
+    planned, _count = selectors.reminders_plan(today=today)
     return {(p.kind, p.recipient.username): [i["title"] for i in p.items] for p in planned}
 
 
@@ -35,7 +35,7 @@ def test_leader_digest_holds_only_their_task_forces_leads_grouped_by_officer(
     helper = UserFactory(username="helper", full_name="张助理")
     task_force.members.add(helper)
     make_overdue_lead(owner=helper, task_force=task_force, days=1, company_name="助理线索公司")
-    planned, _count = reminders.reminders_plan(today=today)
+    planned, _count = selectors.reminders_plan(today=today)
     digest = next(p for p in planned if p.kind == "digest" and p.recipient.username == "leader")
     assert [(i["owner_name"], i["title"]) for i in digest.items] == [
         ("张助理", "助理线索公司"),
@@ -92,14 +92,14 @@ def test_inactive_task_force_sends_no_digest(bureau, today, task_force):
 def test_run_sends_each_reminder_once_and_a_second_run_sends_nothing(
     bureau, today, celery_eager, mailoutbox
 ):
-    first = reminders.reminders_run(today=today)
+    first = services.reminders_run(today=today)
     # officer ×2, digest ×2, escalation ×1
     assert first.created == 5
     assert len(mailoutbox) == 5
     assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
-    second = reminders.reminders_run(today=today)
+    second = services.reminders_run(today=today)
     assert second.skipped
-    forced = reminders.reminders_run(today=today, force=True)
+    forced = services.reminders_run(today=today, force=True)
     assert forced.created == 0
     assert len(mailoutbox) == 5
     assert ReminderRun.objects.get(day=today).finished_at is not None
@@ -114,14 +114,14 @@ def test_database_refuses_a_second_reminder_of_a_kind_per_recipient_and_day(bure
 
 
 def test_duplicated_task_sends_nothing_twice(bureau, today, mailoutbox):
-    planned, _count = reminders.reminders_plan(today=today)
-    row = reminders._new_row(
+    planned, _count = selectors.reminders_plan(today=today)
+    row = services._new_row(
         kind=planned[0].kind, recipient=planned[0].recipient, day=today, items=planned[0].items
     )
     row.save()
-    assert reminders.reminder_deliver(reminder_id=row.pk) is True
-    assert reminders.reminder_deliver(reminder_id=row.pk) is False
-    assert reminders.reminder_deliver(reminder_id=row.pk + 1000) is False
+    assert services.reminder_deliver(reminder_id=row.pk) is True
+    assert services.reminder_deliver(reminder_id=row.pk) is False
+    assert services.reminder_deliver(reminder_id=row.pk + 1000) is False
     assert len(mailoutbox) == 1
 
 
@@ -132,12 +132,12 @@ def test_tick_waits_for_the_send_time_set_by_the_administrator(bureau, celery_ea
     morning = timezone.make_aware(
         datetime.datetime.combine(timezone.localdate(), datetime.time(8, 45))
     )
-    reminders.reminders_tick(now=morning)
+    services.reminders_tick(now=morning)
     assert mailoutbox == []
     ReminderSchedule.objects.filter(pk=1).update(send_at=datetime.time(8, 40))
-    reminders.reminders_tick(now=morning)
+    services.reminders_tick(now=morning)
     assert len(mailoutbox) == 5
-    reminders.reminders_tick(now=morning + datetime.timedelta(minutes=1))
+    services.reminders_tick(now=morning + datetime.timedelta(minutes=1))
     assert len(mailoutbox) == 5
 
 
@@ -145,28 +145,28 @@ def test_disabled_schedule_sends_nothing(bureau, celery_eager, mailoutbox):
     from django.utils import timezone
 
     ReminderSchedule.objects.update_or_create(pk=1, defaults={"is_enabled": False})
-    reminders.reminders_tick(now=timezone.now().replace(hour=23))
+    services.reminders_tick(now=timezone.now().replace(hour=23))
     assert mailoutbox == []
 
 
 def test_lost_task_is_enqueued_again_after_the_requeue_delay(
     bureau, today, celery_eager, mailoutbox, monkeypatch, settings
 ):
-    from crm import tasks
+    from crm.notifications import tasks
 
     monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)  # a lost message
-    reminders.reminders_run(today=today)
+    services.reminders_run(today=today)
     assert mailoutbox == []
     monkeypatch.undo()
-    reminders.reminders_dispatch()
+    services.reminders_dispatch()
     assert mailoutbox == []  # still in a worker's hands as far as anyone knows
     settings.REMINDER_REQUEUE_AFTER_SECONDS = 0
-    reminders.reminders_dispatch()
+    services.reminders_dispatch()
     assert len(mailoutbox) == 5
 
 
 def broker_down(monkeypatch):
-    from crm import tasks
+    from crm.notifications import tasks
 
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
@@ -174,10 +174,17 @@ def broker_down(monkeypatch):
     monkeypatch.setattr(tasks.send_reminder, "delay", refuse)
 
 
+@pytest.fixture
+def dairy_lead(bureau, officer):
+    """A dairy lead that may be given to ``officer``: an owner belongs to the lead's task force."""
+    bureau["dairy"].members.add(officer)
+    return bureau["leads"]["dairy_2"]
+
+
 def test_reassignment_emails_the_new_owner_after_commit(
-    bureau, officer, bureau_leader, celery_eager, mailoutbox, django_capture_on_commit_callbacks
+    dairy_lead, officer, bureau_leader, celery_eager, mailoutbox, django_capture_on_commit_callbacks
 ):
-    lead = bureau["leads"]["dairy_2"]
+    lead = dairy_lead
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         lead_update(lead=lead, actor=bureau_leader, data={"owner": officer})
         assert mailoutbox == []  # nothing before the commit
@@ -205,17 +212,17 @@ def test_no_assignment_email_when_you_take_a_lead_yourself(
 
 
 def test_assignment_email_ignores_the_digest_opt_out(
-    bureau, officer, bureau_leader, celery_eager, mailoutbox, django_capture_on_commit_callbacks
+    dairy_lead, officer, bureau_leader, celery_eager, mailoutbox, django_capture_on_commit_callbacks
 ):
     officer.receives_digests = False
     officer.save()
     with django_capture_on_commit_callbacks(execute=True):
-        lead_update(lead=bureau["leads"]["dairy_2"], actor=bureau_leader, data={"owner": officer})
+        lead_update(lead=dairy_lead, actor=bureau_leader, data={"owner": officer})
     assert len(mailoutbox) == 1
 
 
 def test_broker_down_save_succeeds_failure_is_logged_recorded_and_sent_later(
-    bureau,
+    dairy_lead,
     officer,
     bureau_leader,
     celery_eager,
@@ -224,10 +231,10 @@ def test_broker_down_save_succeeds_failure_is_logged_recorded_and_sent_later(
     caplog,
     django_capture_on_commit_callbacks,
 ):
-    lead = bureau["leads"]["dairy_2"]
+    lead = dairy_lead
     broker_down(monkeypatch)
     with (
-        caplog.at_level(logging.ERROR, logger="crm.reminders"),
+        caplog.at_level(logging.ERROR, logger="crm.notifications.services"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         lead_update(lead=lead, actor=bureau_leader, data={"owner": officer})
@@ -238,7 +245,7 @@ def test_broker_down_save_succeeds_failure_is_logged_recorded_and_sent_later(
     assert "Connection refused" in row.last_error
     assert "Celery broker is unavailable" in caplog.text
     monkeypatch.undo()
-    reminders.reminders_dispatch()  # what the next beat tick does
+    services.reminders_dispatch()  # what the next beat tick does
     row.refresh_from_db()
     assert row.state == "sent"
     assert len(mailoutbox) == 1
@@ -248,18 +255,18 @@ def test_daily_run_with_broker_down_keeps_every_reminder_pending(
     bureau, today, celery_eager, mailoutbox, monkeypatch
 ):
     broker_down(monkeypatch)
-    result = reminders.reminders_run(today=today)
+    result = services.reminders_run(today=today)
     assert len(result.dispatch.not_enqueued) == 5
     assert Reminder.objects.filter(state="pending", enqueued_at__isnull=True).count() == 5
     monkeypatch.undo()
-    reminders.reminders_tick()
+    services.reminders_tick()
     assert len(mailoutbox) == 5
 
 
 def test_scan_query_count_does_not_grow_with_overdue_leads(
     db, today, officer, leader, task_force, bureau_leader, monkeypatch
 ):
-    from crm import tasks
+    from crm.notifications import tasks
 
     monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
     other = UserFactory(username="second")
@@ -267,7 +274,7 @@ def test_scan_query_count_does_not_grow_with_overdue_leads(
 
     def run_counting(day: datetime.date) -> int:
         with CaptureQueriesContext(connection) as queries:
-            reminders.reminders_run(today=day)
+            services.reminders_run(today=day)
         queries_seen.append(queries.captured_queries)
         return len(queries)
 
@@ -295,11 +302,11 @@ def test_scan_query_count_does_not_grow_with_overdue_leads(
 def test_user_overdue_items_and_count_are_their_own(bureau, today, officer, leader):
     sections = dict(
         (source.key, items)
-        for source, items in reminders.user_overdue_items(user=officer, today=today)
+        for source, items in selectors.user_overdue_items(user=officer, today=today)
     )
     assert [i.title for i in sections["leads"]] == ["珍宝岛药业有限公司", "虎林米业有限公司"]
-    assert reminders.user_overdue_count(user=officer, today=today) == 2
-    assert reminders.user_overdue_count(user=leader, today=today) == 0
+    assert selectors.user_overdue_count(user=officer, today=today) == 2
+    assert selectors.user_overdue_count(user=leader, today=today) == 0
 
 
 def test_lead_without_owner_is_not_collected(db, today, task_force, leader):
@@ -307,7 +314,7 @@ def test_lead_without_owner_is_not_collected(db, today, task_force, leader):
     type(lead).objects.filter(pk=lead.pk).update(
         owner=None, last_activity_on=today - datetime.timedelta(days=30), stage="dock"
     )
-    assert reminders.reminders_collect(today=today) == []
+    assert selectors.reminders_collect(today=today) == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -324,7 +331,7 @@ def test_two_runs_at_once_send_exactly_once(bureau, today, mailoutbox):
     def run() -> None:
         try:
             start.wait(timeout=10)
-            reminders.reminders_run(today=today, force=True, deliver_now=True)
+            services.reminders_run(today=today, force=True, deliver_now=True)
         except Exception as error:  # reported below, the thread itself cannot fail the test
             errors.append(error)
         finally:
@@ -344,11 +351,11 @@ def test_two_runs_at_once_send_exactly_once(bureau, today, mailoutbox):
 
 
 def test_assignment_email_is_chinese_even_when_the_actor_reads_english(
-    bureau, officer, bureau_leader, celery_eager, mailoutbox, django_capture_on_commit_callbacks
+    dairy_lead, officer, bureau_leader, celery_eager, mailoutbox, django_capture_on_commit_callbacks
 ):
     from django.utils import translation
 
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
-        lead_update(lead=bureau["leads"]["dairy_2"], actor=bureau_leader, data={"owner": officer})
+        lead_update(lead=dairy_lead, actor=bureau_leader, data={"owner": officer})
     assert mailoutbox[0].subject == "【新线索】您已被指定为「完达山乳业有限公司」的负责人"
     assert "阶段：对接" in mailoutbox[0].body

@@ -13,11 +13,11 @@ import pytest
 from django.db import connection
 
 from config.celery import app as celery_app
-from crm import reminders
 from crm.models import Reminder, ReminderRun, ReminderSchedule
+from crm.notifications import services
 from tests.conftest import skip_or_fail
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 # A Redis database of its own, so the test neither sees nor steals other queues' messages.
 E2E_REDIS_DB = 13
 
@@ -130,7 +130,7 @@ def test_worker_consumes_from_redis_and_the_email_arrives(
         env=celery_env(redis_url=redis_broker, smtp_port=smtp_server.port), log=log
     )
     try:
-        result = reminders.reminders_run(today=today)
+        result = services.reminders_run(today=today)
         assert len(result.dispatch.enqueued) == 5
         delivered = wait_for(lambda: len(smtp_server.messages) == 5, timeout=45)
         assert delivered, f"worker did not deliver; its log:\n{log.read_text()[-4000:]}"

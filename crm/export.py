@@ -1,0 +1,379 @@
+"""Every list's export, written one way: a column spec per list, as xlsx or CSV.
+
+A list names its columns (``Column``) and hands over its rows, already scoped and filtered by
+the same selector and FilterSet as the page; this module knows nothing of leads or projects.
+Both formats run at constant memory: CSV streams from a generator, and the xlsx workbook is
+written row by row (openpyxl's write-only mode) to a temporary file that is then sent.
+
+The sheet reads: a title row (list, whose scope, active filters, 「截至」 date), the header row
+(frozen), one row per record, then a 合计 row (count and the sum of every amount column).
+Amounts stay numbers, in 万元. Text that a spreadsheet would run as a formula is kept as text.
+"""
+
+import csv
+import datetime
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import IO, Any, Generic, TypeVar
+
+import django_filters
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+CHUNK_SIZE = 2000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("xlsx", "csv")
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and WPS
+# (OWASP "CSV injection"): ``=HYPERLINK("http://x","y")`` in a company name would be live.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+AMOUNT_FORMAT = "#,##0.00"
+INT_FORMAT = "0"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+TITLE_FONT = Font(bold=True, size=13)
+BOLD = Font(bold=True)
+
+# The title row, the header row, then the records: panes freeze below the header.
+TITLE_ROW, HEADER_ROW = 1, 2
+
+Row = TypeVar("Row")
+
+
+class Kind(StrEnum):
+    """How a column's values are written: the cell type and number format."""
+
+    TEXT = "text"
+    AMOUNT = "amount"  # Decimal in 万元, summed in the 合计 row
+    INT = "int"
+    DATE = "date"
+    DATETIME = "datetime"  # written as local (Asia/Shanghai) wall-clock time
+    BOOL = "bool"  # 是 / 否
+
+
+DEFAULT_WIDTHS = {
+    Kind.TEXT: 16,
+    Kind.AMOUNT: 16,
+    Kind.INT: 10,
+    Kind.DATE: 12,
+    Kind.DATETIME: 17,
+    Kind.BOOL: 8,
+}
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    """One column of a list's export: its header, how a row gives its value, its kind.
+
+    ``width`` is in characters (a Chinese character counts about two); ``None`` takes the
+    kind's default.
+    """
+
+    header: str | Promise
+    value: Callable[[Row], Any]
+    kind: Kind = Kind.TEXT
+    width: int | None = None
+
+    @property
+    def display_width(self) -> int:
+        return self.width or DEFAULT_WIDTHS[self.kind]
+
+
+@dataclass(frozen=True)
+class Sheet(Generic[Row]):
+    """What one export writes: the list's name (sheet and file name), its title line, the
+    columns and the rows (any iterable, consumed once)."""
+
+    name: str
+    title: str
+    columns: Sequence[Column[Row]]
+    rows: Iterable[Row]
+
+
+# --- the title row ----------------------------------------------------------------------------
+
+
+def describe_filters(filterset: django_filters.FilterSet | None) -> str:
+    """The active filters in words, e.g. 「阶段：筛选、对接；关键词：金禾」 (ordering left out)."""
+    if filterset is None or not filterset.is_bound:
+        return ""
+    filterset.is_valid()  # fills ``cleaned_data`` with the values the query used
+    parts = []
+    for name, value in filterset.form.cleaned_data.items():
+        filter_ = filterset.filters.get(name)
+        if filter_ is None or isinstance(filter_, django_filters.OrderingFilter):
+            continue
+        if value is None or (not isinstance(value, bool) and not value):
+            continue
+        field = filterset.form.fields[name]
+        parts.append(f"{filter_.label or name}：{_describe_value(field, value)}")
+    return "；".join(parts)
+
+
+def _describe_value(field: Any, value: Any) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, QuerySet):
+        return "、".join(str(item) for item in value)
+    if isinstance(value, Model):
+        return str(value)
+    labels = dict(getattr(field, "choices", None) or ())
+    if isinstance(value, list | tuple):
+        return "、".join(str(labels.get(item, item)) for item in value)
+    return str(labels.get(value, value))
+
+
+def title_line(
+    *,
+    name: str,
+    user: object,
+    today: datetime.date,
+    filterset: django_filters.FilterSet | None = None,
+) -> str:
+    """「线索 · 孙立军 可见范围 · 筛选：阶段：筛选 · 截至 2026-05-01」."""
+    parts = [name, _("%(user)s 可见范围") % {"user": user}]
+    filters = describe_filters(filterset)
+    if filters:
+        parts.append(_("筛选：%(filters)s") % {"filters": filters})
+    parts.append(_("截至 %(date)s") % {"date": today.isoformat()})
+    return " · ".join(parts)
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def _plain(kind: Kind, value: Any) -> Any:
+    """The value as the column's kind holds it: numbers, dates, text, or ``None`` when empty."""
+    if value is None or value == "":
+        return None
+    if kind is Kind.BOOL:
+        return _("是") if value else _("否")
+    if kind is Kind.AMOUNT:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    if kind is Kind.DATETIME and isinstance(value, datetime.datetime):
+        # Spreadsheets have no time zones: local wall-clock time, as the pages show it.
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if kind is Kind.TEXT:
+        return str(value)
+    return value
+
+
+class _Table:
+    """The rows' plain values, counted and with their amount columns summed on the way."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet = sheet
+        self.count = 0
+        self.totals = [Decimal(0) for _column in sheet.columns]
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        columns = self.sheet.columns
+        for row in self.sheet.rows:
+            values = [_plain(column.kind, column.value(row)) for column in columns]
+            for index, column in enumerate(columns):
+                if column.kind is Kind.AMOUNT and values[index] is not None:
+                    self.totals[index] += values[index]
+            self.count += 1
+            yield values
+
+    def total_row(self) -> list[Any]:
+        """合计: the number of rows in the first column, each amount column's sum."""
+        values: list[Any] = [
+            total if column.kind is Kind.AMOUNT else None
+            for column, total in zip(self.sheet.columns, self.totals, strict=True)
+        ]
+        values[0] = _("合计（%(count)s 条）") % {"count": self.count}
+        return values
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object that hands back what ``csv.writer`` writes, for streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        # A leading apostrophe makes a spreadsheet show the rest as text. Numbers are left
+        # alone: a negative amount must stay a number.
+        return f"'{value}" if looks_like_formula(value) else value
+    return str(value)
+
+
+def csv_lines(sheet: Sheet) -> Iterator[str]:
+    """The sheet as CSV lines, one at a time, after a UTF-8 byte-order mark."""
+    writer = csv.writer(_Echo())
+    # Excel on Windows reads a CSV as GBK unless it starts with a UTF-8 byte-order mark.
+    yield "\ufeff"
+    yield writer.writerow([_csv_value(sheet.title)])
+    yield writer.writerow([_csv_value(str(column.header)) for column in sheet.columns])
+    table = _Table(sheet)
+    for values in table:
+        yield writer.writerow([_csv_value(value) for value in values])
+    yield writer.writerow([_csv_value(value) for value in table.total_row()])
+
+
+# --- xlsx -------------------------------------------------------------------------------------
+
+
+def _text_cell(worksheet: WriteOnlyWorksheet, text: str, font: Font | None = None) -> Cell:
+    # Set after the value: openpyxl types a string starting with "=" as a formula ("f") and one
+    # like "#N/A" as an error; "s" keeps every text a string whatever it starts with.
+    cell = WriteOnlyCell(worksheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+NUMBER_FORMATS = {
+    Kind.AMOUNT: AMOUNT_FORMAT,
+    Kind.INT: INT_FORMAT,
+    Kind.DATE: DATE_FORMAT,
+    Kind.DATETIME: DATETIME_FORMAT,
+}
+
+
+def _xlsx_cell(
+    worksheet: WriteOnlyWorksheet, kind: Kind, value: Any, font: Font | None = None
+) -> Cell | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text_cell(worksheet, value, font)
+    cell = WriteOnlyCell(worksheet, value=value)
+    if kind in NUMBER_FORMATS:
+        cell.number_format = NUMBER_FORMATS[kind]
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def write_xlsx(sheet: Sheet, file: IO[bytes]) -> None:
+    """Write the sheet as an xlsx workbook into ``file``, one row at a time."""
+    workbook = Workbook(write_only=True)
+    # A sheet title may not hold []:*?/\ and is cut at 31 characters.
+    worksheet = workbook.create_sheet(sheet.name.translate(str.maketrans("", "", "[]:*?/\\"))[:31])
+    kinds = [column.kind for column in sheet.columns]
+    # Write-only sheets take widths, panes and print titles before the first row.
+    for index, column in enumerate(sheet.columns, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = column.display_width
+    worksheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    worksheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    worksheet.append([_text_cell(worksheet, sheet.title, TITLE_FONT)])
+    worksheet.append([_text_cell(worksheet, str(column.header), BOLD) for column in sheet.columns])
+    table = _Table(sheet)
+    for values in table:
+        worksheet.append(
+            [_xlsx_cell(worksheet, kind, value) for kind, value in zip(kinds, values, strict=True)]
+        )
+    worksheet.append(
+        [
+            _xlsx_cell(worksheet, kind, value, BOLD)
+            for kind, value in zip(kinds, table.total_row(), strict=True)
+        ]
+    )
+    workbook.save(file)
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+def _filename(sheet: Sheet, today: datetime.date, extension: str) -> str:
+    return f"{sheet.name}-{today:%Y%m%d}.{extension}"
+
+
+def csv_response(sheet: Sheet, *, today: datetime.date) -> StreamingHttpResponse:
+    """The sheet as a streamed CSV download (UTF-8 with BOM)."""
+    response = StreamingHttpResponse(csv_lines(sheet), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_filename(sheet, today, "csv")
+    )
+    return response
+
+
+def xlsx_response(sheet: Sheet, *, today: datetime.date) -> FileResponse:
+    """The sheet as an xlsx download, built in a temporary file (deleted when sent)."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
+    try:
+        write_xlsx(sheet, file)
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=_filename(sheet, today, "xlsx"),
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+def _bad_request(messages: list[str]) -> HttpResponse:
+    return HttpResponse("\n".join(messages), status=400, content_type="text/plain; charset=utf-8")
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    name: str,
+    columns: Sequence[Column[Row]],
+    rows: Iterable[Row],
+    today: datetime.date,
+    filterset: django_filters.FilterSet | None = None,
+) -> HttpResponse:
+    """A list's export in the format asked by ``?format=xlsx|csv`` (xlsx when absent).
+
+    ``rows`` come from the list's own selector and FilterSet, so the export shows what the
+    page shows; a queryset is read in chunks. ``filterset`` words the title row; invalid
+    filters or an unknown format answer 400 with the reason.
+    """
+    fmt = request.GET.get("format") or "xlsx"
+    if fmt not in FORMATS:
+        return _bad_request([_("导出格式只能是 xlsx 或 csv。")])
+    if filterset is not None and filterset.is_bound and not filterset.is_valid():
+        # The page shows these errors above an empty list; a file would hide them.
+        return _bad_request(
+            [str(error) for errors in filterset.errors.values() for error in errors]
+        )
+    if isinstance(rows, QuerySet):
+        rows = rows.iterator(chunk_size=CHUNK_SIZE)
+    sheet = Sheet(
+        name=name,
+        title=title_line(name=name, user=request.user, today=today, filterset=filterset),
+        columns=columns,
+        rows=rows,
+    )
+    if fmt == "csv":
+        return csv_response(sheet, today=today)
+    return xlsx_response(sheet, today=today)
