@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from crm.exceptions import DomainError, PermissionRefused
 from crm.models import TaskForce, User
@@ -120,7 +121,7 @@ def check_assignment(
     ``noun`` names the record in messages (线索, 项目, 事项); ``old_*`` are the values before an
     update and are ignored when ``creating``.
     """
-    noun = noun or _("记录")
+    noun = noun or pgettext("noun in a sentence", "记录")
     if creating:
         old_owner, old_task_force = actor, None
     moved = task_force != old_task_force

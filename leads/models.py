@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.access import scope_q
 from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
@@ -76,7 +77,9 @@ class Lead(models.Model):
         Stage.SERVE: frozenset({Stage.DOCK, Stage.DROPPED}),
         Stage.DROPPED: frozenset({Stage.COLLECT}),
     }
-    WORKFLOW = Workflow(Stage, TRANSITIONS, pipeline=ACTIVE_STAGES, noun=_("阶段"))
+    WORKFLOW = Workflow(
+        Stage, TRANSITIONS, pipeline=ACTIVE_STAGES, noun=pgettext_lazy("noun in a sentence", "阶段")
+    )
     # One stage back (screen → collect, dock → screen, serve → dock).
     BACKWARD = WORKFLOW.backward
 

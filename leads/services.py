@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from crm import writes
 from crm.access import check_assignment, check_reassignment, in_scope, scope_q
@@ -52,6 +53,9 @@ EDITABLE_FIELDS = (
     "task_force",
     "next_follow_up_on",
 )
+
+# How messages of the shared rules (``crm.access``) name these records.
+LEAD_NOUN = pgettext_lazy("noun in a sentence", "线索")
 
 # Hooks that run after a lead's owner changes and the transaction commits (the reminders
 # app registers the "you have a new lead" email here), called with (lead_id, actor_id).
@@ -169,7 +173,7 @@ def lead_create(*, actor: User, data: dict[str, Any], confirm_duplicate_name: bo
         owner=fields["owner"],
         task_force=fields.get("task_force"),
         creating=True,
-        noun=_("线索"),
+        noun=LEAD_NOUN,
     )
     _check_credit_code(fields["credit_code"], exclude_pk=None)
     _check_similar_name(
@@ -217,7 +221,13 @@ def lead_update(
     old_owner_id = lead.owner_id
 
     def validate(lead: Lead, changed: list[str], old: dict[str, Any]) -> list[str]:
-        check_reassignment(actor=actor, record=lead, changed=changed, old=old, noun=_("线索"))
+        check_reassignment(
+            actor=actor,
+            record=lead,
+            changed=changed,
+            old=old,
+            noun=LEAD_NOUN,
+        )
         if "credit_code" in changed:
             _check_credit_code(lead.credit_code, exclude_pk=lead.pk)
         if "company_name" not in changed:

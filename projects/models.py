@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.access import column_user_in_scope_q, scope_q
 from crm.models import ChainLink, Industry, TaskForce, User
@@ -154,7 +155,9 @@ class Project(models.Model):
         ),
         Status.TERMINATED: frozenset({Status.NEGOTIATING}),
     }
-    WORKFLOW = Workflow(Status, TRANSITIONS, pipeline=PIPELINE, noun=_("项目状态"))
+    WORKFLOW = Workflow(
+        Status, TRANSITIONS, pipeline=PIPELINE, noun=pgettext_lazy("noun in a sentence", "项目状态")
+    )
 
     name = models.CharField(_("项目名称"), max_length=200)
     category = models.CharField(_("项目类别"), max_length=12, choices=Category.choices)
@@ -626,7 +629,9 @@ class SupportApplication(models.Model):
         Status.ALLOCATED: frozenset({Status.APPROVED}),
         Status.REJECTED: frozenset({Status.PLANNED}),
     }
-    WORKFLOW = Workflow(Status, TRANSITIONS, pipeline=PIPELINE, noun=_("状态"))
+    WORKFLOW = Workflow(
+        Status, TRANSITIONS, pipeline=PIPELINE, noun=pgettext_lazy("noun in a sentence", "状态")
+    )
 
     title = models.CharField(_("申报事项"), max_length=200)
     fund_source = models.CharField(_("资金来源"), max_length=20, choices=FundSource.choices)

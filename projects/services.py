@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from crm import audit, writes
 from crm.access import check_assignment, check_reassignment, in_scope
@@ -64,6 +65,10 @@ TRANSITION_AUDIT_FIELDS = (
     "producing_on",
     "signed_amount",
 )
+
+# How messages of the shared rules (``crm.access``) name these records.
+PROJECT_NOUN = pgettext_lazy("noun in a sentence", "项目")
+APPLICATION_NOUN = pgettext_lazy("noun in a sentence", "事项")
 
 
 def can_change_project(user: User, project: Project) -> bool:
@@ -130,7 +135,7 @@ def _project_create(
         old_owner=old_owner,
         old_task_force=old_task_force,
         creating=carried_from is None,
-        noun=_("项目"),
+        noun=PROJECT_NOUN,
     )
     project = Project(
         **fields,
@@ -220,7 +225,13 @@ def project_update(
         data["credit_code"] = normalize_credit_code(data["credit_code"] or "")
 
     def validate(project: Project, changed: list[str], old: dict[str, Any]) -> None:
-        check_reassignment(actor=actor, record=project, changed=changed, old=old, noun=_("项目"))
+        check_reassignment(
+            actor=actor,
+            record=project,
+            changed=changed,
+            old=old,
+            noun=PROJECT_NOUN,
+        )
         if "credit_code" in changed or "category" in changed:
             _check_credit_code(project)
 
@@ -535,7 +546,7 @@ def support_application_create(
         owner=fields["owner"],
         task_force=fields.get("task_force"),
         creating=True,
-        noun=_("事项"),
+        noun=APPLICATION_NOUN,
     )
     application = SupportApplication(
         **fields,
@@ -585,7 +596,11 @@ def support_application_update(
 
     def validate(application: SupportApplication, changed: list[str], old: dict) -> None:
         check_reassignment(
-            actor=actor, record=application, changed=changed, old=old, noun=_("事项")
+            actor=actor,
+            record=application,
+            changed=changed,
+            old=old,
+            noun=APPLICATION_NOUN,
         )
 
     application, _changed = writes.record_update(

@@ -26,7 +26,8 @@ def wan(value: Any) -> str:
         text = f"{amount:,.0f}"
     else:
         text = f"{amount:,.2f}".rstrip("0").rstrip(".")
-    return f"{text} {_('万元')}"
+    unit = _("万元")  # outside the f-string, where makemessages can find it
+    return f"{text} {unit}"
 
 
 @register.filter
