@@ -121,3 +121,10 @@ class StrictInputMixin:
             gettext("以下字段不能通过此接口修改：%(fields)s") % {"fields": "、".join(refused)},
             field_errors={key: [read_only if key in self.fields else unknown] for key in refused},
         )
+
+
+def validated_data(serializer: serializers.Serializer) -> dict[str, Any]:
+    """The serializer's validated data, or a 400 in the same shape as the services' errors."""
+    if not serializer.is_valid():
+        raise DomainError(gettext("输入有误，请检查标出的字段。"), field_errors=serializer.errors)
+    return dict(serializer.validated_data)

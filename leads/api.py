@@ -39,27 +39,19 @@ a refused move, a duplicate credit code (``errors.credit_code``) or a similar co
 else changed the lead first (or the ``version`` sent is stale).
 """
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from crm.api import validated_data
 from crm.exceptions import DomainError
 from leads import selectors, services
 from leads.models import Lead
 from leads.serializers import FollowUpSerializer, LeadSerializer, TransitionSerializer
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    """The serializer's validated data, or a 400 in the same shape as the services' errors."""
-    if not serializer.is_valid():
-        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=serializer.errors)
-    return dict(serializer.validated_data)
 
 
 class LeadViewSet(viewsets.GenericViewSet):
@@ -85,7 +77,7 @@ class LeadViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
-        data = _validated(self.get_serializer(data=request.data))
+        data = validated_data(self.get_serializer(data=request.data))
         data.pop("version", None)
         confirm = data.pop("confirm_duplicate_name", False)
         lead = services.lead_create(actor=request.user, data=data, confirm_duplicate_name=confirm)
@@ -97,7 +89,7 @@ class LeadViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         lead = self.get_object()
-        data = _validated(self.get_serializer(lead, data=request.data, partial=True))
+        data = validated_data(self.get_serializer(lead, data=request.data, partial=True))
         expected_version = data.pop("version", None)
         confirm = data.pop("confirm_duplicate_name", False)
         services.lead_update(
@@ -113,7 +105,7 @@ class LeadViewSet(viewsets.GenericViewSet):
     def transition(self, request: Request, pk: str) -> Response:
         """Move the lead to another stage under the pipeline rules."""
         lead = self.get_object()
-        data = _validated(TransitionSerializer(data=request.data))
+        data = validated_data(TransitionSerializer(data=request.data))
         services.lead_transition(
             lead=lead,
             to=data["to"],
@@ -138,7 +130,7 @@ class LeadViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             page = self.paginate_queryset(selectors.follow_up_list(lead=lead))
             return self.get_paginated_response(FollowUpSerializer(page, many=True).data)
-        data = _validated(FollowUpSerializer(data=request.data))
+        data = validated_data(FollowUpSerializer(data=request.data))
         follow_up = services.follow_up_create(lead=lead, actor=request.user, **data)
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 

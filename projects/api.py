@@ -23,12 +23,13 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from crm.api import validated_data
 from crm.exceptions import DomainError
 from projects import selectors, services
 from projects.models import Project
@@ -37,13 +38,6 @@ from projects.serializers import (
     ProjectTransitionSerializer,
     SupportApplicationSerializer,
 )
-
-
-def _validated(serializer: serializers.Serializer) -> dict[str, Any]:
-    """The serializer's validated data, or a 400 in the same shape as the services' errors."""
-    if not serializer.is_valid():
-        raise DomainError(_("输入有误，请检查标出的字段。"), field_errors=serializer.errors)
-    return dict(serializer.validated_data)
 
 
 def _amount(value: Decimal) -> str:
@@ -81,7 +75,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
-        data = _validated(self.get_serializer(data=request.data))
+        data = validated_data(self.get_serializer(data=request.data))
         data.pop("version", None)
         project = services.project_create(actor=request.user, data=data)
         self.kwargs["pk"] = project.pk
@@ -92,7 +86,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         project = self.get_object()
-        data = _validated(self.get_serializer(project, data=request.data, partial=True))
+        data = validated_data(self.get_serializer(project, data=request.data, partial=True))
         expected_version = data.pop("version", None)
         services.project_update(
             project=project, actor=request.user, data=data, expected_version=expected_version
@@ -103,7 +97,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def transition(self, request: Request, pk: str) -> Response:
         """Move the project to another status under the rules."""
         project = self.get_object()
-        data = _validated(ProjectTransitionSerializer(data=request.data))
+        data = validated_data(ProjectTransitionSerializer(data=request.data))
         services.project_transition(
             project=project,
             to=data["to"],
@@ -185,7 +179,7 @@ class SupportApplicationViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
-        data = _validated(self.get_serializer(data=request.data))
+        data = validated_data(self.get_serializer(data=request.data))
         projects = data.pop("projects", [])
         visible = set(
             selectors.project_queryset(user=request.user)
