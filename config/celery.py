@@ -22,6 +22,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The reminder engine is a package inside ``crm``, not an app: its tasks module is named here.
 app.autodiscover_tasks(["crm.notifications"])
+app.autodiscover_tasks(["crm"], related_name="security_tasks")
 
 
 def _prepare_filesystem_broker() -> None:

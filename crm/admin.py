@@ -6,15 +6,22 @@ use) is refused with what uses it; an allowed delete is recorded (``crm.admin_se
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from crm import (
+    auth_admin,  # noqa: F401 - registers the sign-in locks' and the API tokens' admin
+    security_admin,  # noqa: F401 - registers the security log's admin
+)
 from crm.admin_services import RecordedDeleteMixin
+from crm.auth_events import password_changed
 from crm.models import (
     ChainLink,
     ChangeLog,
@@ -25,6 +32,7 @@ from crm.models import (
     TaskForce,
     User,
 )
+from crm.tokens import RevokeReason, tokens_revoke_for_user
 
 
 class CrmUserCreationForm(AdminUserCreationForm):
@@ -99,6 +107,25 @@ class UserAdmin(RecordedDeleteMixin, DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff", "is_superuser", "receives_digests", "groups")
     search_fields = ("username", "full_name", "email", "phone", "department")
     ordering = ("username",)
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A deactivated account's API tokens die with it (its sessions already do: Django's
+        # backend refuses an inactive user).
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            tokens_revoke_for_user(
+                user=obj, reason=RevokeReason.DEACTIVATED, actor=request.user, request=request
+            )
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        # Django answers a saved password form with a redirect, an invalid one with the form.
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            password_changed(user=user, actor=request.user, request=request)
+        return response
 
 
 @admin.register(TaskForce)

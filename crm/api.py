@@ -11,7 +11,9 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
@@ -65,6 +67,20 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return Response(
         {"detail": gettext("服务器内部错误，请稍后再试。"), "code": "ServerError"},
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """A URL under ``/api/`` that names no endpoint (``leads/0.5/``): a JSON 404, not a page.
+
+    The shape is the ``Error`` component of the schema (``crm.openapi``), like a record outside
+    the user's scope. CSRF-exempt like the API's views: a POST answers 404, not the CSRF page.
+    """
+    return JsonResponse(
+        {"detail": gettext("没有这个接口或记录。"), "code": "NotFound"},
+        status=status.HTTP_404_NOT_FOUND,
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

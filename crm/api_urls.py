@@ -1,17 +1,14 @@
-"""API authentication: ``POST /api/v1/auth/token/`` with a username and password returns a token.
+"""API sign-in: ``POST /api/v1/auth/token/`` with a username and password returns a new token.
 
-Send it as ``Authorization: Token <token>`` (see the module docstring of ``leads.api``).
+Send it as ``Authorization: Token <token>`` (see the module docstring of ``leads.api``) until it
+expires (``expires_at``) or is revoked (``POST /api/v1/auth/token/revoke/``, or the profile page).
 """
 
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.settings import api_settings
+
+from crm.token_api import TokenObtainView, TokenRevokeView
 
 urlpatterns = [
-    # DRF's view names its own parsers; use ours, whose JSON parser has the size and depth limits.
-    path(
-        "token/",
-        ObtainAuthToken.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES),
-        name="api_token",
-    ),
+    path("token/", TokenObtainView.as_view(), name="api_token"),
+    path("token/revoke/", TokenRevokeView.as_view(), name="api_token_revoke"),
 ]

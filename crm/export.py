@@ -8,6 +8,10 @@ written row by row (openpyxl's write-only mode) to a temporary file that is then
 The sheet reads: a title row (list, whose scope, active filters, 「截至」 date), the header row
 (frozen), one row per record, then a 合计 row (count and the sum of every amount column).
 Amounts stay numbers, in 万元. Text that a spreadsheet would run as a formula is kept as text.
+
+Every export is written to the security log (``crm.security``) here, once the rows are out: who,
+from where, which list, its filters in words and as the raw query, the format and the number of
+rows written (see ``export_response``).
 """
 
 import csv
@@ -33,9 +37,16 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from crm.models import SecurityEvent
+from crm.security import security_event_record
+
 CHUNK_SIZE = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("xlsx", "csv")
+
+# Told how many rows were written and whether the writer reached the end (a CSV stream can be
+# cut short): ``(count, complete)``.
+OnWritten = Callable[[int, bool], None]
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and WPS
 # (OWASP "CSV injection"): ``=HYPERLINK("http://x","y")`` in a company name would be live.
@@ -145,10 +156,14 @@ def title_line(
     user: object,
     today: datetime.date,
     filterset: django_filters.FilterSet | None = None,
+    filter_words: str = "",
 ) -> str:
-    """「线索 · 孙立军 可见范围 · 筛选：阶段：筛选 · 截至 2026-05-01」."""
+    """「线索 · 孙立军 可见范围 · 筛选：阶段：筛选 · 截至 2026-05-01」.
+
+    ``filter_words`` words the filters of a list that has no FilterSet (an admin changelist).
+    """
     parts = [name, _("%(user)s 可见范围") % {"user": user}]
-    filters = describe_filters(filterset)
+    filters = describe_filters(filterset) or filter_words
     if filters:
         parts.append(_("筛选：%(filters)s") % {"filters": filters})
     parts.append(_("截至 %(date)s") % {"date": today.isoformat()})
@@ -230,17 +245,27 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def csv_lines(sheet: Sheet) -> Iterator[str]:
-    """The sheet as CSV lines, one at a time, after a UTF-8 byte-order mark."""
+def csv_lines(sheet: Sheet, *, on_written: OnWritten | None = None) -> Iterator[str]:
+    """The sheet as CSV lines, one at a time, after a UTF-8 byte-order mark.
+
+    ``on_written`` is told the rows written when the stream ends, also when it ends early (the
+    client went away, a row failed): the server calls ``close()`` on the generator then.
+    """
     writer = csv.writer(_Echo())
-    # Excel on Windows reads a CSV as GBK unless it starts with a UTF-8 byte-order mark.
-    yield "\ufeff"
-    yield writer.writerow([_csv_value(sheet.title)])
-    yield writer.writerow([_csv_value(str(column.header)) for column in sheet.columns])
     table = _Table(sheet)
-    for values in table:
-        yield writer.writerow([_csv_value(value) for value in values])
-    yield writer.writerow([_csv_value(value) for value in table.total_row()])
+    complete = False
+    try:
+        # Excel on Windows reads a CSV as GBK unless it starts with a UTF-8 byte-order mark.
+        yield "\ufeff"
+        yield writer.writerow([_csv_value(sheet.title)])
+        yield writer.writerow([_csv_value(str(column.header)) for column in sheet.columns])
+        for values in table:
+            yield writer.writerow([_csv_value(value) for value in values])
+        yield writer.writerow([_csv_value(value) for value in table.total_row()])
+        complete = True
+    finally:
+        if on_written is not None:
+            on_written(table.count, complete)
 
 
 # --- xlsx -------------------------------------------------------------------------------------
@@ -279,8 +304,9 @@ def _xlsx_cell(
     return cell
 
 
-def write_xlsx(sheet: Sheet, file: IO[bytes]) -> None:
-    """Write the sheet as an xlsx workbook into ``file``, one row at a time."""
+def write_xlsx(sheet: Sheet, file: IO[bytes]) -> int:
+    """Write the sheet as an xlsx workbook into ``file``, one row at a time; returns the number
+    of rows written."""
     workbook = Workbook(write_only=True)
     # A sheet title may not hold []:*?/\ and is cut at 31 characters.
     worksheet = workbook.create_sheet(sheet.name.translate(str.maketrans("", "", "[]:*?/\\"))[:31])
@@ -304,6 +330,7 @@ def write_xlsx(sheet: Sheet, file: IO[bytes]) -> None:
         ]
     )
     workbook.save(file)
+    return table.count
 
 
 # --- responses --------------------------------------------------------------------------------
@@ -313,23 +340,31 @@ def _filename(sheet: Sheet, today: datetime.date, extension: str) -> str:
     return f"{sheet.name}-{today:%Y%m%d}.{extension}"
 
 
-def csv_response(sheet: Sheet, *, today: datetime.date) -> StreamingHttpResponse:
+def csv_response(
+    sheet: Sheet, *, today: datetime.date, on_written: OnWritten | None = None
+) -> StreamingHttpResponse:
     """The sheet as a streamed CSV download (UTF-8 with BOM)."""
-    response = StreamingHttpResponse(csv_lines(sheet), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(sheet, on_written=on_written), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=_filename(sheet, today, "csv")
     )
     return response
 
 
-def xlsx_response(sheet: Sheet, *, today: datetime.date) -> FileResponse:
+def xlsx_response(
+    sheet: Sheet, *, today: datetime.date, on_written: OnWritten | None = None
+) -> FileResponse:
     """The sheet as an xlsx download, built in a temporary file (deleted when sent)."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     try:
-        write_xlsx(sheet, file)
+        count = write_xlsx(sheet, file)
     except BaseException:
         file.close()
         raise
+    if on_written is not None:
+        on_written(count, True)
     file.seek(0)
     return FileResponse(
         file,
@@ -351,12 +386,19 @@ def export_response(
     rows: Iterable[Row],
     today: datetime.date,
     filterset: django_filters.FilterSet | None = None,
+    filter_words: str = "",
 ) -> HttpResponse:
     """A list's export in the format asked by ``?format=xlsx|csv`` (xlsx when absent).
 
     ``rows`` come from the list's own selector and FilterSet, so the export shows what the
-    page shows; a queryset is read in chunks. ``filterset`` words the title row; invalid
-    filters or an unknown format answer 400 with the reason.
+    page shows; a queryset is read in chunks. ``filterset`` (or, for a list without one,
+    ``filter_words``) words the title row; invalid filters or an unknown format answer 400
+    with the reason.
+
+    The export is recorded in the security log with the number of rows actually written,
+    taken from the writer when it has finished (for CSV, when the stream ends): counting
+    first would cost a second query, would not fit lists whose rows are not a queryset, and
+    could differ from what was sent. A CSV stream cut short is recorded as incomplete.
     """
     fmt = request.GET.get("format") or "xlsx"
     if fmt not in FORMATS:
@@ -368,12 +410,29 @@ def export_response(
         )
     if isinstance(rows, QuerySet):
         rows = rows.iterator(chunk_size=CHUNK_SIZE)
+    filters = describe_filters(filterset) or filter_words
     sheet = Sheet(
         name=name,
-        title=title_line(name=name, user=request.user, today=today, filterset=filterset),
+        title=title_line(name=name, user=request.user, today=today, filter_words=filters),
         columns=columns,
         rows=rows,
     )
+
+    def record(count: int, complete: bool) -> None:
+        security_event_record(
+            kind=SecurityEvent.Kind.EXPORT,
+            request=request,
+            target=str(name),
+            details={
+                "list": str(name),
+                "format": fmt,
+                "rows": count,
+                "complete": complete,
+                "filters": filters,
+                "query": {key: request.GET.getlist(key) for key in request.GET},
+            },
+        )
+
     if fmt == "csv":
-        return csv_response(sheet, today=today)
-    return xlsx_response(sheet, today=today)
+        return csv_response(sheet, today=today, on_written=record)
+    return xlsx_response(sheet, today=today, on_written=record)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.access import assignment_choices
-from crm.models import User
+from crm.models import ApiToken, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -30,3 +30,14 @@ class AssignmentChoicesMixin:
         self.fields["task_force"].queryset = task_forces
         self.fields["owner"].queryset = owners
         self.fields["owner"].help_text = self.owner_help_text
+
+
+class TokenCreateForm(forms.Form):
+    """A new personal API token: only a name, to tell one's tokens apart."""
+
+    name = forms.CharField(
+        label=_("名称"),
+        max_length=ApiToken._meta.get_field("name").max_length,
+        required=False,
+        help_text=_("例如“数据同步脚本”，便于日后辨认和吊销。"),
+    )

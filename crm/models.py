@@ -370,3 +370,89 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.day})"
+
+
+class ApiToken(models.Model):
+    """A personal API token: shown once when created, stored only as its SHA-256 hash.
+
+    It expires (``expires_at``), can be revoked from the profile page, and dies with a password
+    change or the account's deactivation (``crm.tokens``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("用户"),
+    )
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    prefix = models.CharField(_("令牌前缀"), max_length=8, help_text=_("用于辨认令牌的前几位。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("吊销原因"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class SecurityEventKind(models.TextChoices):
+    """What a security-log entry records."""
+
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账户锁定")
+    UNLOCK = "unlock", _("解除锁定")
+    LOGOUT = "logout", _("退出")
+    PASSWORD_CHANGE = "password_change", _("修改密码")
+    TOKEN_CREATED = "token_created", _("创建令牌")
+    TOKEN_USED = "token_used", _("使用令牌")
+    TOKEN_REVOKED = "token_revoked", _("吊销令牌")
+    EXPORT = "export", _("导出")
+    IMPORT = "import", _("导入")
+    ADMIN_CHANGE = "admin_change", _("后台修改")
+
+
+class SecurityEvent(models.Model):
+    """One entry of the security log (等保 2.0): sign-ins, failures, lockouts, tokens, exports,
+    imports and admin changes. Written only through ``crm.security.security_event_record``;
+    never edited; kept ``SECURITY_LOG_RETENTION_DAYS`` (at least 180) and then purged.
+    """
+
+    Kind = SecurityEventKind
+
+    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("用户"),
+    )
+    username = models.CharField(
+        _("用户名"), max_length=150, blank=True, help_text=_("登录失败时输入的用户名。")
+    )
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    target = models.CharField(_("对象"), max_length=200, blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("安全日志")
+        verbose_name_plural = _("安全日志")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["kind", "occurred_at"])]
+        constraints = [choices_check("kind", SecurityEventKind)]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username or self.actor or ''}".strip()

@@ -28,7 +28,7 @@ M = TypeVar("M", bound=models.Model)
 
 # Characters a single-line field may not hold: C0 controls (newline, tab, …), DEL and the
 # Unicode line and paragraph separators. A newline in a company name breaks email headers.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 UniqueHandlers = Mapping[str, Callable[[Any], None]]
 
@@ -40,7 +40,7 @@ def check_single_line(instance: models.Model, fields: Iterable[str]) -> None:
         if not isinstance(field, models.CharField) or field.choices:
             continue
         value = getattr(instance, field.attname)
-        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             raise DomainError.for_field(
                 name,
                 _("「%(label)s」只能填写一行文字，不能包含换行符或其他控制字符。")

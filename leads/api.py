@@ -11,6 +11,8 @@ Endpoints (all under ``/api/v1/``; session or token authentication)::
     POST  leads/{id}/follow-ups/    record a follow-up
     POST  auth/token/               {"username": …, "password": …} → {"token": …}
 
+The contract is the OpenAPI schema at ``/api/v1/schema/`` (Swagger UI at ``/api/v1/docs/``).
+
 Token usage with curl::
 
     curl -X POST http://127.0.0.1:8000/api/v1/auth/token/ -d username=USER -d password=PASS
@@ -41,6 +43,9 @@ else changed the lead first (or the ``version`` sent is stale).
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -49,17 +54,47 @@ from rest_framework.routers import DefaultRouter
 
 from crm.api import validated_data
 from crm.exceptions import DomainError
+from crm.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from leads import selectors, services
+from leads.filters import LeadFilterSet
 from leads.models import Lead
 from leads.serializers import FollowUpSerializer, LeadSerializer, TransitionSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("线索列表"),
+        description=gettext_lazy("您可见范围内的线索，筛选条件与线索列表页相同，每页 50 条。"),
+        # 404: a page number past the last page.
+        responses={200: LeadSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("登记线索"),
+        description=gettext_lazy(
+            "新线索处于“收集”阶段。统一社会信用代码重复时返回 400（errors.credit_code）；"
+            "企业名称相近时返回 400（code 为 DuplicateWarning，附 matches），"
+            "带上 confirm_duplicate_name=true 重新提交即可保存。"
+        ),
+        responses={201: LeadSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("线索详情"),
+        responses={200: LeadSerializer, **error_responses(404, *READ_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary=gettext_lazy("修改线索"),
+        description=gettext_lazy("可带上读取到的 version；线索已被他人修改时返回 409。"),
+        responses={200: LeadSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    ),
+)
 class LeadViewSet(viewsets.GenericViewSet):
     """Leads in the requesting user's scope; every write goes through ``leads.services``."""
 
     serializer_class = LeadSerializer
-    # The list filters with ``selectors.lead_list`` (the lead list page's FilterSet) instead.
-    filter_backends: list = []
+    # The list filters with ``selectors.lead_list`` (the lead list page's FilterSet) and never
+    # calls ``filter_queryset``: the backend and FilterSet are named for the schema's parameters.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeadFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Lead]:
@@ -101,6 +136,12 @@ class LeadViewSet(viewsets.GenericViewSet):
         )
         return Response(self.get_serializer(self.get_object()).data)
 
+    @extend_schema(
+        summary=gettext_lazy("线索阶段流转"),
+        description=gettext_lazy("按阶段规则把线索移到另一阶段；规则不允许时返回 400。"),
+        request=TransitionSerializer,
+        responses={200: LeadSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    )
     @action(detail=True, methods=["post"], serializer_class=TransitionSerializer)
     def transition(self, request: Request, pk: str) -> Response:
         """Move the lead to another stage under the pipeline rules."""
@@ -117,6 +158,22 @@ class LeadViewSet(viewsets.GenericViewSet):
             LeadSerializer(self.get_object(), context=self.get_serializer_context()).data
         )
 
+    @extend_schema(
+        methods=["GET"],
+        summary=gettext_lazy("线索的跟进记录"),
+        description=gettext_lazy("最新的在前，每页 50 条。"),
+        filters=False,
+        responses={
+            200: FollowUpSerializer(many=True),
+            **error_responses(404, *READ_ERRORS),
+        },
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary=gettext_lazy("记录跟进"),
+        request=FollowUpSerializer,
+        responses={201: FollowUpSerializer, **error_responses(*WRITE_ERRORS, 404)},
+    )
     @action(
         detail=True,
         methods=["get", "post"],

@@ -101,13 +101,13 @@ def count_overdue_leads_for(user: User, today: datetime.date) -> int:
     return Lead.objects.overdue(today).filter(owner=user).count()
 
 
-def notify_new_owner(lead_id: int, actor_id: int | None) -> None:
+def notify_new_owner(lead: Lead, actor: User) -> None:
     """Email a lead's new owner at once, unless they gave it to themselves.
 
-    Runs after the commit that changed the owner (``owner_change_hooks``).
+    Runs inside the transaction that changed the owner (``owner_change_hooks``): the ledger
+    row is written with the change and its email enqueued after the commit.
     """
-    lead = Lead.objects.select_related("owner").filter(pk=lead_id).first()
-    if lead is None or lead.owner is None or lead.owner_id == actor_id:
+    if lead.owner_id is None or lead.owner_id == actor.pk:
         return
     today = timezone.localdate()
     # Emails are written in the product's language, whatever the acting user's page shows.

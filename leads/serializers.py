@@ -52,11 +52,11 @@ class LeadSerializer(StrictInputMixin, serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
-    owner_name = serializers.CharField(source="owner", read_only=True)
+    owner_name = serializers.CharField(source="owner", read_only=True, allow_null=True)
     task_force = serializers.PrimaryKeyRelatedField(
         queryset=TaskForce.objects.all(), required=False, allow_null=True
     )
-    task_force_name = serializers.CharField(source="task_force", read_only=True)
+    task_force_name = serializers.CharField(source="task_force", read_only=True, allow_null=True)
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
     created_by_name = serializers.CharField(source="created_by", read_only=True)
     updated_by_name = serializers.CharField(source="updated_by", read_only=True)

@@ -57,9 +57,10 @@ EDITABLE_FIELDS = (
 # How messages of the shared rules (``crm.access``) name these records.
 LEAD_NOUN = pgettext_lazy("noun in a sentence", "线索")
 
-# Hooks that run after a lead's owner changes and the transaction commits (the reminders
-# app registers the "you have a new lead" email here), called with (lead_id, actor_id).
-owner_change_hooks: list[Callable[[int, int | None], None]] = []
+# Hooks called inside the transaction that gives a lead a new owner, with (lead, actor): the
+# reminders module writes the "you have a new lead" ledger row here, so the row commits or
+# rolls back with the change; its email goes out after the commit.
+owner_change_hooks: list[Callable[[Lead, User], None]] = []
 
 
 def can_change_lead(user: User, lead: Lead) -> bool:
@@ -158,7 +159,7 @@ UNIQUE_HANDLERS = {writes.constraint_name(Lead, "credit_code_unique"): _credit_c
 
 def _after_owner_change(lead: Lead, actor: User) -> None:
     for hook in owner_change_hooks:
-        transaction.on_commit(lambda hook=hook: hook(lead.pk, actor.pk))
+        hook(lead, actor)
 
 
 @transaction.atomic

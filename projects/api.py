@@ -15,14 +15,17 @@ Endpoints (under ``/api/v1/``; session or token authentication)::
 
 Errors are JSON ``{"detail": …, "code": …, "errors": {field: [messages]}}``: 400 for bad fields
 or a refused move, 403 for a change the user may not make, 404 outside the user's scope, 409
-when someone else changed the project first.
+when someone else changed the project first. The contract is the OpenAPI schema at
+``/api/v1/schema/`` (Swagger UI at ``/api/v1/docs/``).
 """
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -31,18 +34,16 @@ from rest_framework.routers import DefaultRouter
 
 from crm.api import validated_data
 from crm.exceptions import DomainError
+from crm.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from projects import selectors, services
+from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import Project
 from projects.serializers import (
+    BoardSerializer,
     ProjectSerializer,
     ProjectTransitionSerializer,
     SupportApplicationSerializer,
 )
-
-
-def _amount(value: Decimal) -> str:
-    """An aggregated amount as the serializers write amounts: a string with two decimals."""
-    return f"{Decimal(value):.2f}"
 
 
 def _filtered(filterset: Any) -> Any:
@@ -51,11 +52,38 @@ def _filtered(filterset: Any) -> Any:
     return filterset.qs
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("项目列表"),
+        description=gettext_lazy(
+            "您可见范围内的项目，筛选条件与项目看板、项目表相同，每页 50 条。"
+        ),
+        # 404: a page number past the last page.
+        responses={200: ProjectSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("新建项目"),
+        description=gettext_lazy("新项目处于“在谈”状态。"),
+        responses={201: ProjectSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("项目详情"),
+        responses={200: ProjectSerializer, **error_responses(404, *READ_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary=gettext_lazy("修改项目"),
+        description=gettext_lazy("可带上读取到的 version；项目已被他人修改时返回 409。"),
+        responses={200: ProjectSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    ),
+)
 class ProjectViewSet(viewsets.GenericViewSet):
     """Projects in the requesting user's scope; every write goes through ``projects.services``."""
 
     serializer_class = ProjectSerializer
-    filter_backends: list = []
+    # The list and the board filter through ``projects.selectors`` and never call
+    # ``filter_queryset``: the backend and FilterSet are named for the schema's parameters.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProjectFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -93,6 +121,14 @@ class ProjectViewSet(viewsets.GenericViewSet):
         )
         return Response(self.get_serializer(self.get_object()).data)
 
+    @extend_schema(
+        summary=gettext_lazy("项目状态流转"),
+        description=gettext_lazy(
+            "按状态规则把项目移到另一状态（签约需 date 与 signed_amount）；规则不允许时返回 400。"
+        ),
+        request=ProjectTransitionSerializer,
+        responses={200: ProjectSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    )
     @action(detail=True, methods=["post"], serializer_class=ProjectTransitionSerializer)
     def transition(self, request: Request, pk: str) -> Response:
         """Move the project to another status under the rules."""
@@ -111,6 +147,15 @@ class ProjectViewSet(viewsets.GenericViewSet):
             ProjectSerializer(self.get_object(), context=self.get_serializer_context()).data
         )
 
+    @extend_schema(
+        summary=gettext_lazy("项目看板"),
+        description=gettext_lazy(
+            "每个状态一列（数量、总投资与前若干张卡片），各项比率，以及在谈未签约、"
+            "签约未开工两个清单；筛选条件与项目列表相同。"
+        ),
+        filters=True,
+        responses={200: BoardSerializer, **error_responses(400, *READ_ERRORS)},
+    )
     @action(detail=False, methods=["get"])
     def board(self, request: Request) -> Response:
         """The board: one column per status, the rates and the two standing lists."""
@@ -118,54 +163,34 @@ class ProjectViewSet(viewsets.GenericViewSet):
             user=request.user, filters=request.query_params, today=timezone.localdate()
         )
         _filtered(board.filterset)
-        context = self.get_serializer_context()
-
-        def rows(items):
-            return [
-                {
-                    "id": row.project.pk,
-                    "name": row.project.name,
-                    "enterprise_name": row.project.enterprise_name,
-                    "days_in_status": row.days_in_status,
-                }
-                for row in items
-            ]
-
-        rates = board.rates
-        return Response(
-            {
-                "columns": [
-                    {
-                        "status": column.status,
-                        "label": column.label,
-                        "count": column.count,
-                        "total_investment": _amount(column.total_investment),
-                        "cards": ProjectSerializer(column.cards, many=True, context=context).data,
-                    }
-                    for column in board.columns
-                ],
-                "rates": {
-                    "commencement_rate": rates.commencement_rate,
-                    "funds_rate": rates.funds_rate,
-                    "keeping_rate": rates.keeping_rate,
-                    "commenced": rates.commenced,
-                    "reached_signed": rates.reached_signed,
-                    "funds_in_place": _amount(rates.funds_in_place),
-                    "signed_amount": _amount(rates.signed_amount),
-                    "kept": rates.kept,
-                    "due": rates.due,
-                },
-                "negotiating_unsigned": rows(board.negotiating_unsigned),
-                "signed_not_commenced": rows(board.signed_not_commenced),
-            }
-        )
+        return Response(BoardSerializer(board, context=self.get_serializer_context()).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("对上争取列表"),
+        responses={
+            200: SupportApplicationSerializer(many=True),
+            **error_responses(400, 404, *READ_ERRORS),
+        },
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("登记对上争取"),
+        description=gettext_lazy("关联项目须在您的可见范围内。"),
+        responses={201: SupportApplicationSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("对上争取详情"),
+        responses={200: SupportApplicationSerializer, **error_responses(404, *READ_ERRORS)},
+    ),
+)
 class SupportApplicationViewSet(viewsets.GenericViewSet):
     """对上争取 applications in the user's scope."""
 
     serializer_class = SupportApplicationSerializer
-    filter_backends: list = []
+    # Filtered through ``projects.selectors``; named for the schema's parameters only.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SupportApplicationFilterSet
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):

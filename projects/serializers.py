@@ -4,6 +4,7 @@ Serializers check the shape of input only; every rule lives in ``projects.servic
 """
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.api import StrictInputMixin, VersionField
@@ -15,6 +16,24 @@ from projects.models import Project, SupportApplication
 def _check_credit_code(value: str) -> None:
     if value.strip():
         validate_credit_code(value)
+
+
+class ProjectTargetSerializer(serializers.Serializer):
+    """The target a project is under (read-only): its deadline and the days left."""
+
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    due_on = serializers.DateField()
+    days_left = serializers.IntegerField()
+    late = serializers.BooleanField()
+
+
+class ProjectProgressSerializer(serializers.Serializer):
+    """A project's latest progress report (read-only)."""
+
+    reported_on = serializers.DateField()
+    percent = serializers.IntegerField()
+    done = serializers.CharField()
 
 
 class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -32,14 +51,14 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
     leader = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
-    leader_name = serializers.CharField(source="leader", read_only=True)
+    leader_name = serializers.CharField(source="leader", read_only=True, allow_null=True)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     task_force = serializers.PrimaryKeyRelatedField(
         queryset=TaskForce.objects.all(), required=False, allow_null=True
     )
-    task_force_name = serializers.CharField(source="task_force", read_only=True)
+    task_force_name = serializers.CharField(source="task_force", read_only=True, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
     reached_signed = serializers.BooleanField(read_only=True)
@@ -98,6 +117,7 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
             "updated_at",
         )
 
+    @extend_schema_field(ProjectTargetSerializer(allow_null=True))
     def get_target(self, project: Project) -> dict | None:
         target = getattr(project, "target", None)
         if target is None:
@@ -110,6 +130,7 @@ class ProjectSerializer(StrictInputMixin, serializers.ModelSerializer):
             "late": target.days_left(timezone.localdate()) < 0,
         }
 
+    @extend_schema_field(ProjectProgressSerializer(allow_null=True))
     def get_latest_progress(self, project: Project) -> dict | None:
         if getattr(project, "progress_on", None) is None:
             return None
@@ -173,3 +194,46 @@ class SupportApplicationSerializer(StrictInputMixin, serializers.ModelSerializer
             "version",
             "created_at",
         )
+
+
+class BoardColumnSerializer(serializers.Serializer):
+    """One status column of the board: its count and total investment over every project in
+    it, and the first cards."""
+
+    status = serializers.ChoiceField(choices=Project.Status.choices)
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    total_investment = serializers.DecimalField(max_digits=None, decimal_places=2)
+    cards = ProjectSerializer(many=True)
+
+
+class BoardRatesSerializer(serializers.Serializer):
+    """The rates leaders report (percent, ``null`` when nothing is counted) with their parts."""
+
+    commencement_rate = serializers.FloatField(allow_null=True)
+    funds_rate = serializers.FloatField(allow_null=True)
+    keeping_rate = serializers.FloatField(allow_null=True)
+    commenced = serializers.IntegerField()
+    reached_signed = serializers.IntegerField()
+    funds_in_place = serializers.DecimalField(max_digits=None, decimal_places=2)
+    signed_amount = serializers.DecimalField(max_digits=None, decimal_places=2)
+    kept = serializers.IntegerField()
+    due = serializers.IntegerField()
+
+
+class BoardRowSerializer(serializers.Serializer):
+    """A project on one of the two standing lists, with the days it has spent in its status."""
+
+    id = serializers.IntegerField(source="project.pk")
+    name = serializers.CharField(source="project.name")
+    enterprise_name = serializers.CharField(source="project.enterprise_name")
+    days_in_status = serializers.IntegerField()
+
+
+class BoardSerializer(serializers.Serializer):
+    """The board (``projects.selectors.project_board``) as the API answers it."""
+
+    columns = BoardColumnSerializer(many=True)
+    rates = BoardRatesSerializer()
+    negotiating_unsigned = BoardRowSerializer(many=True)
+    signed_not_commenced = BoardRowSerializer(many=True)

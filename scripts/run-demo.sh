@@ -5,6 +5,11 @@
 #
 # With no configuration it uses SQLite and an embedded broker (files under var/), and writes the
 # emails it sends to var/mail/. Set DATABASE_URL / REDIS_URL / EMAIL_HOST to use real services.
+#
+# The demo runs as production does, in the plain-HTTP intranet mode: DEBUG off (the product's own
+# error pages, static files from WhiteNoise after collectstatic), gunicorn with a fixed number of
+# workers and threads from docs/deploy/gunicorn.conf.py, so that database connections stay
+# bounded however many browsers call at once (GUNICORN_WORKERS × GUNICORN_THREADS at most).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +24,10 @@ echo "== installing requirements"
 
 # Links in the demo's emails point at this server.
 export SITE_URL=${SITE_URL:-http://127.0.0.1:${PORT}}
+export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
+export DJANGO_INTRANET_HTTP=${DJANGO_INTRANET_HTTP:-1}
+# A fixed key, public in this file: for the demo on 127.0.0.1 only, never for a real installation.
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-demo-only-8Tq2vLx9-not-secret-Rk4wPz7m-never-in-production}
 mkdir -p var/mail var/celery/queue var/celery/processed var/log
 if [ -z "${EMAIL_HOST:-}" ]; then
   export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
@@ -28,6 +37,8 @@ echo "== migrating the database"
 .venv/bin/python manage.py migrate --no-input
 echo "== seeding demo data"
 .venv/bin/python manage.py seed_demo
+echo "== collecting static files"
+.venv/bin/python manage.py collectstatic --no-input --verbosity 0
 
 pids=()
 cleanup() {
@@ -50,4 +61,6 @@ cat <<MSG
   Ctrl-C stops the web server, the worker and beat.
 
 MSG
-.venv/bin/python manage.py runserver "127.0.0.1:${PORT}"
+GUNICORN_BIND="127.0.0.1:${PORT}" GUNICORN_WORKERS=${GUNICORN_WORKERS:-2} \
+  GUNICORN_THREADS=${GUNICORN_THREADS:-4} \
+  .venv/bin/gunicorn -c docs/deploy/gunicorn.conf.py config.wsgi

@@ -1,10 +1,15 @@
 """Fixtures shared by every suite: a small bureau with one user of each role."""
 
+import contextlib
 import os
+import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
@@ -21,6 +26,13 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1: the service must be available)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts() -> None:
+    """Each test starts with no request counted against a throttle (the token endpoint's lives
+    in the cache, which would otherwise carry one test's requests into the next)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +94,40 @@ def module_data(django_db_blocker) -> Iterator[None]:
         with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
             yield
         transaction.set_rollback(True)
+
+
+@dataclass
+class HungServer:
+    """A TCP server on loopback that accepts connections and never answers (a hung Redis)."""
+
+    url: str
+    port: int
+    connections: list[socket.socket] = field(default_factory=list)
+
+
+@pytest.fixture
+def hung_server() -> Iterator[HungServer]:
+    """A socket that accepts and never answers, on a random port: ``redis://`` at it hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port = listener.getsockname()[1]
+    server = HungServer(url=f"redis://127.0.0.1:{port}/0", port=port)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _address = listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            server.connections.append(conn)  # held open, never read, never answered
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server
+    with contextlib.suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+    listener.close()
+    for conn in server.connections:
+        conn.close()
+    thread.join(timeout=5)

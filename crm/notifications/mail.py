@@ -1,7 +1,9 @@
 """Rendering and sending reminder emails: Chinese, plain text with an HTML alternative.
 
 Links are absolute (``settings.SITE_URL``) because the email is read outside the site; the
-subject says how many items are overdue.
+subject says how many items are overdue. A subject is one line that fits its column, whatever
+the data it quotes holds: rows written before control characters were refused on input still
+exist, and one of them must not stop a morning's run.
 """
 
 import datetime
@@ -17,9 +19,37 @@ from django.utils.translation import gettext as _
 
 from crm.models import Reminder
 from crm.registry import reminder_sources
+from crm.writes import CONTROL_CHARACTERS
 
-# What a failed send raises that is worth retrying: the server refused, hung up or timed out.
-MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+# What a failed send raises that may succeed later: the server refused for now, hung up or
+# timed out, the network failed (``smtplib.SMTPException`` is an ``OSError`` too). Anything
+# else (a bad header, a value or encoding error, bad data) fails the same way every time.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+SUBJECT_MAX_LENGTH = Reminder._meta.get_field("subject").max_length
+ELLIPSIS = "…"
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether sending again later may succeed: a mail error, not a permanent (5xx) refusal."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code < 500 for code, _message in error.recipients.values())
+    return isinstance(error, MAIL_ERRORS)
+
+
+def single_line(text: str) -> str:
+    """``text`` safe for a mail header: control characters (the ones ``crm.writes`` refuses in
+    one-line fields: newlines, tabs…) become spaces, runs of spaces one."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
+
+
+def clip(text: str, max_length: int) -> str:
+    """``text`` cut to ``max_length`` characters, an ellipsis marking the cut."""
+    if len(text) <= max_length:
+        return text
+    return text[: max_length - len(ELLIPSIS)] + ELLIPSIS
 
 
 def absolute_url(path: str) -> str:
@@ -30,7 +60,8 @@ def absolute_url(path: str) -> str:
 
 
 def reminder_subject(*, kind: str, count: int, day: datetime.date, items: list[dict]) -> str:
-    """The subject line, with the number of overdue items (or the lead's name)."""
+    """The subject line, with the number of overdue items (or the lead's name): one line that
+    fits the ledger's column, a long name shortened so the sentence around it stays whole."""
     with translation.override(settings.LANGUAGE_CODE):
         date_text = f"{day:%Y-%m-%d}"
         if kind == Reminder.Kind.OFFICER:
@@ -40,9 +71,12 @@ def reminder_subject(*, kind: str, count: int, day: datetime.date, items: list[d
         elif kind == Reminder.Kind.ESCALATION:
             text = _("【逾期督办】%(count)d 项逾期未跟进（%(day)s）")
         else:
-            title = items[0]["title"] if items else ""
-            return _("【新线索】您已被指定为「%(title)s」的负责人") % {"title": title}
-        return text % {"count": count, "day": date_text}
+            text = _("【新线索】您已被指定为「%(title)s」的负责人")
+            room = SUBJECT_MAX_LENGTH - len(single_line(text % {"title": ""}))
+            title = single_line(str(items[0]["title"])) if items else ""
+            subject = text % {"title": clip(title, max(room, len(ELLIPSIS)))}
+            return clip(single_line(subject), SUBJECT_MAX_LENGTH)
+        return clip(single_line(text % {"count": count, "day": date_text}), SUBJECT_MAX_LENGTH)
 
 
 def _sections(reminder: Reminder) -> list[dict]:
@@ -84,7 +118,8 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
         text = render_to_string("crm/emails/reminder.txt", context)
         html = render_to_string("crm/emails/reminder.html", context)
     message = EmailMultiAlternatives(
-        subject=reminder.subject,
+        # Rows stored before subjects were made single-line may still hold a newline.
+        subject=single_line(reminder.subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[reminder.email or reminder.recipient.email],
@@ -94,5 +129,5 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
 
 
 def send_reminder_mail(reminder: Reminder) -> None:
-    """Send one reminder now; mail errors (``MAIL_ERRORS``) propagate to the caller."""
+    """Send one reminder now; every error propagates for the caller to sort (``is_retryable``)."""
     build_message(reminder).send(fail_silently=False)

@@ -1,19 +1,26 @@
 """Writes of the reminder engine: the ledger rows, claiming them, dispatch, sent and failed.
 
 A run plans with ``crm.notifications.selectors`` and writes one ledger row per (kind,
-recipient, day); workers send under a row lock. Only errors a retry can fix are retried.
+recipient, day); workers send under a row lock. Only errors a retry can fix are retried; any
+other error marks that one row failed with its error, and the run goes on with the next.
+
+The broker is never waited on for long: its connections give up after a couple of seconds
+(``REDIS_TIMEOUT_SECONDS``), and after a failure the request path stops trying for
+``BROKER_RETRY_AFTER_SECONDS``. What could not be enqueued stays pending and the next beat
+tick hands it out.
 """
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from crm.models import Reminder, ReminderRun, ReminderSchedule, User
 from crm.notifications import mail
@@ -29,8 +36,44 @@ logger = logging.getLogger(__name__)
 
 # Failed reminders of this many past days are retried by the next daily run.
 FAILED_RETRY_DAYS = 3
-# Errors that mean "the broker cannot take the task now": the row stays pending, unenqueued.
-ENQUEUE_ERRORS = (BrokerError, OSError)
+# The database itself is unreachable: nothing can be recorded on the row, so the error goes up
+# and the row stays pending for a later hand-out (``REMINDER_REQUEUE_AFTER_SECONDS``).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+# Longest error text kept on a row.
+ERROR_MAX_LENGTH = 2000
+
+
+class Delivery(StrEnum):
+    """What one attempt to send a reminder came to."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # gone, or no longer pending: someone else sent it
+    RETRY = "retry"  # a mail error that may pass: try again after a backoff
+    FAILED = "failed"  # permanent, or the last retry: the row is marked failed
+
+
+class _BrokerBreaker:
+    """After the broker failed, the request path leaves reminders to the beat for a while.
+
+    Each enqueue costs up to the broker timeout when the broker hangs; a page that assigns
+    several leads would pay it for each. The beat tick always tries (``force``) and closes the
+    breaker again when the broker answers.
+    """
+
+    def __init__(self) -> None:
+        self.open_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self) -> None:
+        self.open_until = time.monotonic() + settings.BROKER_RETRY_AFTER_SECONDS
+
+    def reset(self) -> None:
+        self.open_until = 0.0
+
+
+broker_breaker = _BrokerBreaker()
 
 
 @dataclass
@@ -166,19 +209,35 @@ def _claim_pending(now: datetime.datetime) -> list[int]:
     return ids
 
 
-def reminders_enqueue(ids: list[int]) -> DispatchResult:
-    """Hand reminders to the workers; if the broker is down, record it and leave them pending.
+def _release(ids: list[int], *, error: str = "") -> None:
+    """Give claimed rows back: pending, in nobody's hands, so the next tick hands them out."""
+    changes = {"enqueued_at": None, "updated_at": timezone.now()}
+    if error:
+        changes["last_error"] = error[:ERROR_MAX_LENGTH]
+    Reminder.objects.filter(id__in=ids, state=Reminder.State.PENDING).update(**changes)
 
-    The web application calls this after a commit, so a broker outage must not fail the
-    request: the error is logged, written on the rows, and the next periodic run retries.
+
+def reminders_enqueue(ids: list[int], *, force: bool = True) -> DispatchResult:
+    """Hand reminders to the workers; if the broker fails, record it and leave them pending.
+
+    The web application calls this after a commit (``force=False``), so a broker outage must
+    not fail or stall the request: the error is logged, written on the rows, and the next
+    periodic run retries. Whatever the broker library raises counts as an outage.
     """
     from crm.notifications.tasks import send_reminder  # the tasks module imports this one
 
     result = DispatchResult()
+    if not ids:
+        return result
+    if not force and broker_breaker.is_open():
+        result.not_enqueued = list(ids)
+        _release(ids)
+        return result
     for position, reminder_id in enumerate(ids):
         try:
             send_reminder.delay(reminder_id)
-        except ENQUEUE_ERRORS as error:
+        except Exception as error:  # every broker failure leaves the row pending
+            broker_breaker.trip()
             result.not_enqueued = ids[position:]
             logger.error(
                 "Could not enqueue %d reminder(s) %s: the Celery broker is unavailable (%s: %s). "
@@ -188,37 +247,66 @@ def reminders_enqueue(ids: list[int]) -> DispatchResult:
                 type(error).__name__,
                 error,
             )
-            Reminder.objects.filter(id__in=result.not_enqueued).update(
-                enqueued_at=None,
-                last_error=_("无法放入发送队列：%(error)s") % {"error": error},
-                updated_at=timezone.now(),
+            _release(
+                result.not_enqueued,
+                error=_("无法放入发送队列：%(error)s") % {"error": error},
             )
             break
         result.enqueued.append(reminder_id)
+    else:
+        broker_breaker.reset()
     return result
 
 
 def reminders_dispatch(*, deliver_now: bool = False) -> DispatchResult:
-    """Send or enqueue every pending reminder that no worker holds."""
+    """Send or enqueue every pending reminder that no worker holds.
+
+    Sending in this process, each row is tried once: a failure marks that row failed (the next
+    run retries it) and the others are still sent. Should the database itself fail, the rows
+    not reached yet are given back before the error goes up.
+    """
     ids = _claim_pending(timezone.now())
     if not deliver_now:
         return reminders_enqueue(ids)
     result = DispatchResult()
-    for reminder_id in ids:
-        try:
-            if reminder_deliver(reminder_id=reminder_id):
+    done = 0
+    try:
+        for reminder_id in ids:
+            outcome = reminder_send(reminder_id=reminder_id, last_try=True)
+            done += 1
+            if outcome == Delivery.SENT:
                 result.sent.append(reminder_id)
-        except mail.MAIL_ERRORS as error:
-            reminder_attempt_failed(reminder_id=reminder_id, error=error, final=True)
-            result.failed.append(reminder_id)
+            elif outcome == Delivery.FAILED:
+                result.failed.append(reminder_id)
+    finally:
+        _release(ids[done:])
     return result
+
+
+def reminder_send(*, reminder_id: int, last_try: bool) -> Delivery:
+    """One attempt to send one reminder, its outcome recorded on the row.
+
+    A mail error that may pass is recorded as an attempt and answered ``RETRY`` (``FAILED`` on
+    the ``last_try``); any other error (a bad header, a value, encoding or data error: retrying
+    cannot fix it) marks the row failed at once. Only a database that cannot be reached
+    propagates, since nothing can be recorded then.
+    """
+    try:
+        sent = reminder_deliver(reminder_id=reminder_id)
+    except DATABASE_DOWN:
+        raise
+    except Exception as error:  # one bad row must not stop the others
+        retry = mail.is_retryable(error) and not last_try
+        reminder_attempt_failed(reminder_id=reminder_id, error=error, final=not retry)
+        return Delivery.RETRY if retry else Delivery.FAILED
+    return Delivery.SENT if sent else Delivery.SKIPPED
 
 
 def reminder_deliver(*, reminder_id: int) -> bool:
     """Send one reminder unless it is gone or no longer pending; True when it was sent now.
 
     The row stays locked while the mail goes out, so a duplicated or retried task waits and
-    then finds it sent. Mail errors propagate (nothing is written) for the caller to retry.
+    then finds it sent. Errors propagate (nothing is written): ``reminder_send`` sorts them.
     """
     with transaction.atomic():
         reminder = (
@@ -239,13 +327,13 @@ def reminder_deliver(*, reminder_id: int) -> bool:
 
 
 def reminder_attempt_failed(*, reminder_id: int, error: BaseException, final: bool) -> None:
-    """Record a failed send; after the last retry the reminder is marked failed for admins."""
+    """Record a failed send; a final one marks the reminder failed, with its error, for admins."""
     with transaction.atomic():
         reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
         if reminder is None or reminder.state != Reminder.State.PENDING:
             return
         reminder.attempts += 1
-        reminder.last_error = f"{type(error).__name__}: {error}"[:2000]
+        reminder.last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
         # A retry is a fresh enqueue: the periodic run must not hand the row out meanwhile.
         reminder.enqueued_at = timezone.now()
         if final:
@@ -260,16 +348,20 @@ def reminder_attempt_failed(*, reminder_id: int, error: BaseException, final: bo
         reminder.attempts,
         ", giving up until the next run" if final else ", will retry",
         reminder.last_error,
+        # A programming or data error needs its traceback; a refusing mail server does not.
+        exc_info=None if mail.is_retryable(error) else error,
     )
 
 
 def reminder_assignment_create(
     *, recipient: User, item: ReminderItem, day: datetime.date
 ) -> Reminder | None:
-    """Create the "you are the new owner" email for one item and enqueue it after commit.
+    """Write the "you are the new owner" email for one item; it is enqueued after the commit.
 
-    Sent to any active user with an email (it is not a digest, so the opt-out does not apply);
-    at most one per item, recipient and day.
+    Called inside the transaction that changes the owner, so the row commits or rolls back
+    with the change; the worker only delivers. Sent to any active user with an email (it is
+    not a digest, so the opt-out does not apply); at most one per item, recipient and day.
+    Nothing in the item can make this raise: the subject is made to fit its column.
     """
     if not wants_mail(recipient, Reminder.Kind.ASSIGNMENT):
         return None
@@ -295,7 +387,11 @@ def reminder_assignment_create(
             },
         )
         if created:
-            transaction.on_commit(lambda: reminders_enqueue(_claim_one(reminder.pk)))
+            # robust: whatever enqueueing raises, the committed change has been made; the row
+            # stays pending for the next tick.
+            transaction.on_commit(
+                lambda: reminders_enqueue(_claim_one(reminder.pk), force=False), robust=True
+            )
     return reminder
 
 

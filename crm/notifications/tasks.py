@@ -1,8 +1,9 @@
 """Celery tasks of the reminder engine: thin, taking ids, safe to run twice.
 
-Each task calls one service in ``crm.notifications.services``. Sending retries only on named
-mail errors, with exponential backoff and jitter; after the last retry the service marks the
-reminder failed, and the next daily run picks it up again.
+Each task calls one service in ``crm.notifications.services``. Sending retries only on mail
+errors that may pass (``mail.is_retryable``), with exponential backoff and jitter; after the
+last retry, or at once for an error no retry can fix, the service marks the reminder failed
+with its error, and the next daily run picks it up again.
 
 The task names keep their ``crm.tasks.`` prefix from before the engine became a package: the
 beat schedule and messages already queued refer to them by name. ``config/celery.py`` makes
@@ -18,7 +19,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from crm.notifications import services
-from crm.notifications.mail import MAIL_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +39,12 @@ def retry_countdown(retries: int) -> float:
 )
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder; a repeated or duplicated task finds it sent and does nothing."""
-    try:
-        sent = services.reminder_deliver(reminder_id=reminder_id)
-    except MAIL_ERRORS as error:
-        final = self.request.retries >= self.max_retries
-        services.reminder_attempt_failed(reminder_id=reminder_id, error=error, final=final)
-        if final:
-            return "failed"
-        raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from None
-    return "sent" if sent else "skipped"
+    outcome = services.reminder_send(
+        reminder_id=reminder_id, last_try=self.request.retries >= self.max_retries
+    )
+    if outcome == services.Delivery.RETRY:
+        raise self.retry(countdown=retry_countdown(self.request.retries))
+    return str(outcome)
 
 
 @shared_task(name="crm.tasks.reminders_tick", acks_late=True, ignore_result=True)

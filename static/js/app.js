@@ -4,7 +4,9 @@
  * - When a form inside the dialog has its answer, the dialog closes, unless the answer is
  *   the dialog again (a refusal shown inside it: HX-Retarget #dialog-content).
  * - Filter bars (.filter-bar) leave empty fields out of the request and the pushed URL.
+ * - [data-dismiss-alert] removes its flash message.
  * - Both kanban boards: static/js/board.js.
+ * No template has inline script or event handlers (Content-Security-Policy): behaviour goes here.
  */
 (function () {
   "use strict";
@@ -39,6 +41,9 @@
       event.preventDefault();
       closeDialog();
     }
+    // A flash message's close button (no inline onclick: the Content-Security-Policy forbids it).
+    var dismiss = event.target.closest("[data-dismiss-alert]");
+    if (dismiss && dismiss.parentElement) { dismiss.parentElement.remove(); }
   });
 
   document.addEventListener("htmx:responseError", function (event) {

@@ -1,9 +1,10 @@
 """Token authentication for the REST API: obtain a token, then use it instead of a session."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from crm.models import ApiToken
+from crm.tokens import key_digest, token_create
 from tests.factories import LeadFactory
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -14,16 +15,11 @@ def test_token_is_issued_for_good_credentials(officer):
     response = APIClient().post(TOKEN_URL, {"username": "officer", "password": "pass12345"})
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=officer).key}
-
-
-@pytest.mark.django_db
-def test_asking_twice_returns_the_same_token(officer):
-    client = APIClient()
-    first = client.post(TOKEN_URL, {"username": "officer", "password": "pass12345"}).json()
-    second = client.post(TOKEN_URL, {"username": "officer", "password": "pass12345"}).json()
-
-    assert first == second
+    body = response.json()
+    assert set(body) == {"token", "expires_at"}
+    token = ApiToken.objects.get(user=officer)
+    assert token.key_hash == key_digest(body["token"])
+    assert body["token"] not in (token.key_hash, token.prefix)
 
 
 @pytest.mark.django_db
@@ -31,8 +27,8 @@ def test_wrong_password_gets_no_token(officer):
     response = APIClient().post(TOKEN_URL, {"username": "officer", "password": "wrong"})
 
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
-    assert not Token.objects.exists()
+    assert response.json()["errors"]["non_field_errors"] == ["用户名或密码不正确。"]
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -43,6 +39,7 @@ def test_inactive_user_gets_no_token(officer):
     response = APIClient().post(TOKEN_URL, {"username": "officer", "password": "pass12345"})
 
     assert response.status_code == 400
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -60,14 +57,14 @@ def test_token_authenticates_api_requests_within_the_users_scope(officer, other_
 
 @pytest.mark.django_db
 def test_token_authenticates_writes_without_csrf(officer):
-    token = Token.objects.create(user=officer)
+    _token, key = token_create(user=officer)
     client = APIClient(enforce_csrf_checks=True)
 
     response = client.post(
         "/api/v1/leads/",
         {"company_name": "令牌创建企业", "industry": "rice", "channel": "townsman"},
         format="json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {key}",
     )
 
     assert response.status_code == 201
@@ -78,5 +75,5 @@ def test_token_authenticates_writes_without_csrf(officer):
 def test_unknown_token_is_refused(officer):
     response = APIClient().get("/api/v1/leads/", HTTP_AUTHORIZATION="Token not-a-real-token")
 
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
     assert response.json()["detail"]

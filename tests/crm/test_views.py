@@ -92,7 +92,7 @@ def test_password_change_with_wrong_old_password_is_refused(client, officer):
         {"old_password": "nope", "new_password1": "Abc-12345-x", "new_password2": "Abc-12345-x"},
     )
     assert response.status_code == 400
-    assert response.context["password_form"].errors["old_password"]
+    assert response.context["form"].errors["old_password"]
 
 
 @pytest.mark.parametrize(("language", "text"), [("en", 'lang="en"'), ("zh-hans", 'lang="zh-hans"')])

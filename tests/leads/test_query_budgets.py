@@ -14,8 +14,9 @@ from leads import services
 from leads.models import Lead
 from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
 
-# Every page: session, user, the reminder badge in the navigation (overdue leads and tasks).
-LAYOUT = 4
+# Every page: session, user, the reminder badge in the navigation (overdue leads and tasks),
+# and the session's renewal (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release).
+LAYOUT = 4 + 3
 # The user's task forces (led, member), looked up once per request for the scope.
 SCOPE = 2
 # count, page of rows, the filter bar's choices (owners, task forces, industries, channels).

@@ -367,27 +367,23 @@ def test_leader_reassigns_a_lead_of_their_task_force(lead, leader, colleague):
 
 @pytest.fixture
 def hook_calls(monkeypatch):
-    calls: list[tuple[int, int | None]] = []
-    monkeypatch.setattr(services, "owner_change_hooks", [lambda *args: calls.append(args)])
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        services, "owner_change_hooks", [lambda lead, actor: calls.append((lead.pk, actor.pk))]
+    )
     return calls
 
 
-def test_owner_hooks_run_after_commit_of_a_create(
-    officer, hook_calls, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        lead = lead_create(actor=officer, data=lead_data())
-        assert hook_calls == []
-    assert len(callbacks) == 1
+def test_owner_hooks_run_inside_the_transaction_of_a_create(officer, hook_calls):
+    # Inside: what a hook writes (the new owner's reminder) commits or rolls back with the lead.
+    lead = lead_create(actor=officer, data=lead_data())
     assert hook_calls == [(lead.pk, officer.pk)]
 
 
-def test_owner_hooks_run_after_commit_of_a_reassignment(
-    lead, leader, colleague, hook_calls, django_capture_on_commit_callbacks
+def test_owner_hooks_run_inside_the_transaction_of_a_reassignment(
+    lead, leader, colleague, hook_calls
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        lead_update(lead=lead, actor=leader, data={"owner": colleague})
-        assert hook_calls == []
+    lead_update(lead=lead, actor=leader, data={"owner": colleague})
     assert hook_calls == [(lead.pk, leader.pk)]
 
 
@@ -400,19 +396,22 @@ def test_owner_hooks_do_not_run_when_the_owner_stays(
     assert hook_calls == []
 
 
-def test_owner_hooks_do_not_run_when_the_transaction_rolls_back(
-    officer, hook_calls, django_capture_on_commit_callbacks
+def test_a_rolled_back_reassignment_leaves_no_reminder_and_enqueues_nothing(
+    lead, leader, colleague, django_capture_on_commit_callbacks
 ):
+    from crm.models import Reminder
+
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        lead_create(actor=officer, data=lead_data())
+        lead_update(lead=lead, actor=leader, data={"owner": colleague})
+        assert Reminder.objects.filter(kind="assignment", recipient=colleague).exists()
         raise RuntimeError("the caller's transaction fails later")
     assert callbacks == []
-    assert hook_calls == []
-    assert not Lead.objects.exists()
+    assert not Reminder.objects.exists()
+    assert Lead.objects.get(pk=lead.pk).owner != colleague
 
 
 # follow_up_create

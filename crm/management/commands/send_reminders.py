@@ -2,7 +2,8 @@
 
 For operators, cron users and the demo. Sends in this process (no worker needed); what was
 already sent that day is not sent again. ``--dry-run`` prints what would be sent and writes
-nothing.
+nothing. A row that fails is marked failed and the others are still sent; the command then
+names the failed rows and exits with status 1, so cron or a monitor can alert.
 """
 
 import datetime
@@ -35,15 +36,19 @@ class Command(BaseCommand):
             translation.override(settings.LANGUAGE_CODE),
             CaptureQueriesContext(connection) as queries,
         ):
-            if dry_run:
-                self._dry_run(today)
-            else:
-                self._run(today)
+            failed = self._dry_run(today) if dry_run else self._run(today)
         self.stdout.write(
             f"用时 {time.monotonic() - started:.2f} 秒，数据库查询 {len(queries)} 次。"
         )
+        if failed:
+            ids = "、".join(f"#{pk}" for pk in failed)
+            raise CommandError(
+                f"{len(failed)} 封提醒发送失败（{ids}），已标记为发送失败，"
+                "下次运行时重试；详见管理后台“提醒记录”。"
+            )
 
-    def _dry_run(self, today: datetime.date) -> None:
+    def _dry_run(self, today: datetime.date) -> list[int]:
+        """Print what a run would send; nothing fails, since nothing is sent."""
         planned, item_count = selectors.reminders_plan(today=today)
         done = set(Reminder.objects.filter(day=today, ref="").values_list("kind", "recipient_id"))
         kinds = dict(Reminder.Kind.choices)
@@ -54,8 +59,10 @@ class Command(BaseCommand):
                 f"  [{status}] {kinds[plan.kind]} → {plan.recipient} <{plan.recipient.email}>"
                 f"：{plan.item_count} 项"
             )
+        return []
 
-    def _run(self, today: datetime.date) -> None:
+    def _run(self, today: datetime.date) -> list[int]:
+        """Run the day in this process; the ids of the reminders that failed."""
         result = services.reminders_run(today=today, force=True, deliver_now=True)
         dispatch = result.dispatch or services.DispatchResult()
         self.stdout.write(
@@ -63,5 +70,7 @@ class Command(BaseCommand):
             f"重试失败提醒 {result.retried} 封；本次发送 {len(dispatch.sent)} 封，"
             f"失败 {len(dispatch.failed)} 封。"
         )
-        for reminder in Reminder.objects.filter(pk__in=dispatch.failed).select_related("recipient"):
-            self.stderr.write(f"  发送失败：{reminder} — {reminder.last_error}")
+        failed = Reminder.objects.filter(pk__in=dispatch.failed).select_related("recipient")
+        for reminder in failed.order_by("id"):
+            self.stderr.write(f"  发送失败 #{reminder.pk}：{reminder} — {reminder.last_error}")
+        return sorted(dispatch.failed)

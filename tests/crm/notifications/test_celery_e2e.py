@@ -7,24 +7,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
-from config.celery import app as celery_app
 from crm.models import Reminder, ReminderRun, ReminderSchedule
 from crm.notifications import services
 from tests.conftest import skip_or_fail
 
 BASE_DIR = Path(__file__).resolve().parents[3]
-# A Redis database of its own, so the test neither sees nor steals other queues' messages.
-E2E_REDIS_DB = 13
-
-
-def e2e_redis_url() -> str:
-    base = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    return urlunsplit(base._replace(path=f"/{E2E_REDIS_DB}"))
 
 
 def database_url() -> str:
@@ -34,31 +26,6 @@ def database_url() -> str:
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"])
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-@pytest.fixture
-def redis_broker():
-    """Point this process's Celery app at the dedicated Redis database, then restore it."""
-    import redis
-
-    url = e2e_redis_url()
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2)
-        client.ping()
-    except redis.exceptions.RedisError as error:
-        skip_or_fail(f"Redis is not reachable at {url}: {error}")
-    client.flushdb()
-    conf = celery_app.conf
-    saved = (conf.CELERY_BROKER_URL, conf.CELERY_BROKER_TRANSPORT_OPTIONS)
-    conf.CELERY_BROKER_URL = url
-    conf.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield url
-    conf.CELERY_BROKER_URL, conf.CELERY_BROKER_TRANSPORT_OPTIONS = saved
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    client.flushdb()
 
 
 def celery_env(*, redis_url: str, smtp_port: int, **extra: str) -> dict[str, str]:
@@ -115,7 +82,7 @@ def wait_for(condition, timeout: float) -> bool:
 
 def needs_postgresql() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a database it can open too (run on PostgreSQL)")
+        skip_or_fail("the worker process needs a database it can open too (run on PostgreSQL)")
 
 
 @pytest.mark.services

@@ -11,6 +11,7 @@ from kombu.exceptions import OperationalError
 from crm.models import Reminder, ReminderRun, ReminderSchedule
 from crm.notifications import selectors, services
 from leads.services import lead_update
+from tests.conftest import skip_or_fail
 from tests.crm.conftest import make_overdue_lead
 from tests.factories import LeadFactory, UserFactory
 
@@ -188,6 +189,8 @@ def test_reassignment_emails_the_new_owner_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         lead_update(lead=lead, actor=bureau_leader, data={"owner": officer})
         assert mailoutbox == []  # nothing before the commit
+        # The ledger row is written with the change, inside its transaction.
+        assert Reminder.objects.get(kind="assignment").state == "pending"
     assert callbacks
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [officer.email]
@@ -318,26 +321,33 @@ def test_lead_without_owner_is_not_collected(db, today, task_force, leader):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_runs_at_once_send_exactly_once(bureau, today, mailoutbox):
+def test_three_runs_and_two_beat_ticks_at_once_send_exactly_once(
+    bureau, today, celery_eager, mailoutbox
+):
+    """Two beat schedulers tick while operators force the day's run twice more, all at once."""
     import threading
 
     from django.db import connections
 
     if connection.vendor != "postgresql":
-        pytest.skip("concurrent runs need row locks (run on PostgreSQL)")
-    start = threading.Barrier(3)
+        skip_or_fail("concurrent runs need row locks (run on PostgreSQL)")
+    ReminderSchedule.objects.update_or_create(pk=1, defaults={"send_at": datetime.time(0, 0)})
+    jobs = [lambda: services.reminders_run(today=today, force=True, deliver_now=True)] * 3 + [
+        services.reminders_tick
+    ] * 2
+    start = threading.Barrier(len(jobs))
     errors = []
 
-    def run() -> None:
+    def run(job) -> None:
         try:
             start.wait(timeout=10)
-            services.reminders_run(today=today, force=True, deliver_now=True)
+            job()
         except Exception as error:  # reported below, the thread itself cannot fail the test
             errors.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -348,6 +358,7 @@ def test_two_runs_at_once_send_exactly_once(bureau, today, mailoutbox):
         Reminder.objects.values_list("email", flat=True)
     )
     assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
+    assert set(Reminder.objects.values_list("attempts", flat=True)) == {1}
 
 
 def test_assignment_email_is_chinese_even_when_the_actor_reads_english(

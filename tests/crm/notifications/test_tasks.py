@@ -3,6 +3,8 @@
 import smtplib
 
 import pytest
+from django.core.mail import BadHeaderError
+from django.db import DataError
 
 from crm.models import Reminder
 from crm.notifications import services, tasks
@@ -45,7 +47,21 @@ def test_send_reminder_retries_named_errors_then_records_failure(
     assert row.last_error.startswith("SMTPServerDisconnected")
 
 
-def test_other_errors_are_not_retried(bureau, today, celery_eager, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        BadHeaderError("Header values can't contain newlines"),
+        ValueError("template bug"),
+        UnicodeEncodeError("ascii", "王", 0, 1, "ordinal not in range(128)"),
+        DataError("value too long for type character varying(200)"),
+        smtplib.SMTPRecipientsRefused({"officer@example.cn": (550, b"no such user")}),
+        smtplib.SMTPDataError(554, b"message refused"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_a_retry_cannot_fix_fail_that_row_at_once_with_its_error(
+    bureau, today, celery_eager, monkeypatch, error
+):
     monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
     services.reminders_run(today=today)
     monkeypatch.undo()
@@ -53,15 +69,49 @@ def test_other_errors_are_not_retried(bureau, today, celery_eager, monkeypatch):
 
     def broken(reminder):
         calls.append(reminder.pk)
-        raise ValueError("template bug")
+        raise error
 
     monkeypatch.setattr("crm.notifications.mail.send_reminder_mail", broken)
     row = Reminder.objects.first()
-    result = tasks.send_reminder.delay(row.pk)
-    assert result.failed()
+    assert tasks.send_reminder.delay(row.pk).get() == "failed"
     assert len(calls) == 1
     row.refresh_from_db()
-    assert row.state == "pending"
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert row.last_error.startswith(type(error).__name__)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        smtplib.SMTPDataError(451, b"try again later"),
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError("timed out"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_mail_errors_that_may_pass_are_retried_with_backoff(
+    bureau, today, celery_eager, monkeypatch, error
+):
+    monkeypatch.setattr(tasks.send_reminder, "delay", lambda reminder_id: None)
+    services.reminders_run(today=today)
+    monkeypatch.undo()
+    countdowns = []
+    real_countdown = tasks.retry_countdown
+    monkeypatch.setattr(
+        tasks, "retry_countdown", lambda retries: countdowns.append(real_countdown(retries)) or 0
+    )
+
+    def refuse(reminder):
+        raise error
+
+    monkeypatch.setattr("crm.notifications.mail.send_reminder_mail", refuse)
+    row = Reminder.objects.first()
+    tasks.send_reminder.delay(row.pk)
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("failed", tasks.send_reminder.max_retries + 1)
+    assert len(countdowns) == tasks.send_reminder.max_retries
+    assert countdowns[-1] > countdowns[0]  # doubling
 
 
 def test_retry_countdown_doubles_is_capped_and_jittered(settings):
