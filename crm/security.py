@@ -31,6 +31,18 @@ def client_address(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string: PostgreSQL's text and JSON
+    types cannot hold them, and the log must record even a request that carried one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 def security_event_record(
     *,
     kind: str,
@@ -53,11 +65,11 @@ def security_event_record(
     return SecurityEvent.objects.create(
         kind=kind,
         actor=actor,
-        username=(username or (actor.get_username() if actor else ""))[:150],
+        username=_storable(username or (actor.get_username() if actor else ""))[:150],
         ip_address=client_address(request),
-        user_agent=user_agent[:300],
-        target=str(target)[:200],
-        details=details or {},
+        user_agent=_storable(user_agent)[:300],
+        target=_storable(str(target))[:200],
+        details=_storable(details or {}),
     )
 
 

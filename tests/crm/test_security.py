@@ -33,3 +33,16 @@ def test_the_forwarded_address_counts_only_behind_a_trusted_proxy(settings, trus
         "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1"
     )
     assert client_address(request) == expected
+
+
+def test_nul_characters_are_dropped_so_any_request_can_be_logged(officer):
+    """PostgreSQL's text and JSON types cannot hold NUL; a probing request must still be logged."""
+    event = security_event_record(
+        kind=SecurityEvent.Kind.EXPORT,
+        actor=officer,
+        target="线\x00索",
+        details={"query": {"industry": ["\x00rice"]}, "rows": 3},
+    )
+    event.refresh_from_db()
+    assert event.target == "线索"
+    assert event.details == {"query": {"industry": ["rice"]}, "rows": 3}
