@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "crm.context_processors.navigation",
                 "crm.context_processors.reminders",
+                "leads.context_processors.approvals",
             ],
         },
     },
@@ -392,3 +393,12 @@ SITE_NAME = _("招商线索管理系统")
 
 # The security log (crm.security): kept this many days, never fewer than 180 (等保 2.0).
 SECURITY_LOG_RETENTION_DAYS = int(os.environ.get("SECURITY_LOG_RETENTION_DAYS", "180"))
+
+# One cache shared by every worker process of this machine, so the sign-in throttle counts a
+# client across gunicorn workers; a file cache needs no service that could hang a request.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+    }
+}

@@ -30,7 +30,7 @@ def task_force_ids(user: User) -> set[int]:
     """Ids of the task forces the user leads or belongs to, cached on the user object."""
     cached = getattr(user, "_task_force_ids", None)
     if cached is None:
-        cached = set(TaskForce.objects.filter(leader=user).values_list("id", flat=True))
+        cached = set(led_task_force_ids(user))
         cached |= set(user.task_forces.values_list("id", flat=True))
         user._task_force_ids = cached
     return cached
@@ -92,6 +92,23 @@ def is_leader_of(user: User, task_force_id: int | None) -> bool:
     return task_force_id is not None and task_force_id in led_task_force_ids(user)
 
 
+def approves_for_any(user: User) -> bool:
+    """Whether ``is_leader_of`` holds for some task force (who is offered the approvals queue)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.sees_everything or bool(led_task_force_ids(user))
+
+
+def leader_scope_q(user: User, *, task_force: str = "task_force") -> Q:
+    """``is_leader_of`` as a filter: the records whose ``task_force`` (a field or lookup) the
+    user approves for (everything for bureau leaders and administrators)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.sees_everything:
+        return Q()
+    return Q(**{f"{task_force}__in": led_task_force_ids(user)})
+
+
 def belongs_to(user: User, task_force: TaskForce) -> bool:
     """Whether ``user`` is a member or the leader of ``task_force``."""
     return task_force.leader_id == user.pk or task_force.members.filter(pk=user.pk).exists()
@@ -150,16 +167,21 @@ def check_assignment(
                     ]
                 },
             )
-    if owner is None:
-        return
-    # Giving a record to someone else, or taking a colleague's record for oneself, is a
-    # reassignment: the task force's leader's call.
+    if moved and task_force is not None and not task_force.is_active:
+        raise DomainError(
+            _("「%(tf)s」已撤销，不能再放入%(noun)s。") % {"tf": task_force, "noun": noun},
+            field_errors={"task_force": [_("该专班已撤销。")]},
+        )
+    # Giving a record to someone else, taking a colleague's record for oneself, or leaving it
+    # without an owner is a reassignment: the task force's leader's call.
     leads_target = task_force is not None and is_leader_of(actor, task_force.pk)
     if owner != old_owner and not actor.sees_everything and not leads_target:
         raise PermissionRefused(
             _("只有专班负责人或局领导可以把%(noun)s分配给他人。") % {"noun": noun},
             field_errors={"owner": [_("只能由专班负责人分配给他人。")]},
         )
+    if owner is None:
+        return
     if not owner.is_active:
         raise DomainError(
             _("「%(user)s」已停用，不能负责%(noun)s。") % {"user": owner, "noun": noun},

@@ -21,7 +21,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from crm.exceptions import DomainError, DuplicateWarning
-from crm.inputs import MAX_VERSION, VERSION_INVALID, amount_error_messages, validate_sane_date
+from crm.inputs import (
+    MAX_VERSION,
+    VERSION_INVALID,
+    amount_error_messages,
+    is_id,
+    validate_sane_date,
+)
 from crm.parsers import RequestTooLarge
 
 logger = logging.getLogger("django.request")
@@ -97,6 +103,13 @@ class VersionField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+def _whole_id(value: Any) -> bool:
+    """A JSON integer or a string of digits (form posts); never a bool or a fraction."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | str) and is_id(value)
+
+
 class StrictInputMixin:
     """For every serializer that takes input: name the fields it will not write; bound values.
 
@@ -122,9 +135,35 @@ class StrictInputMixin:
         return fields
 
     def to_internal_value(self, data: Any) -> Any:
+        id_errors: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
             self._refuse_unwritable(data)
-        return super().to_internal_value(data)
+            id_errors = self._fractional_id_errors(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if id_errors and isinstance(error.detail, dict):
+                error.detail.update(id_errors)
+            raise
+        if id_errors:
+            raise serializers.ValidationError(id_errors)
+        return value
+
+    def _fractional_id_errors(self, data: Mapping) -> dict[str, list[str]]:
+        """An id must be a whole number: DRF would read ``8.9`` as record 8."""
+        errors = {}
+        for name, field in self.fields.items():
+            if field.read_only or name not in data:
+                continue
+            if isinstance(field, serializers.PrimaryKeyRelatedField):
+                values = [data[name]]
+            elif isinstance(field, serializers.ManyRelatedField):
+                values = data[name] if isinstance(data[name], list | tuple) else [data[name]]
+            else:
+                continue
+            if any(not _whole_id(value) for value in values if value is not None):
+                errors[name] = [gettext("编号必须是正整数。")]
+        return errors
 
     def _refuse_unwritable(self, data: Mapping) -> None:
         writable = {name for name, field in self.fields.items() if not field.read_only}

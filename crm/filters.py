@@ -129,3 +129,28 @@ class AmountFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` / ``false`` (or ``1`` / ``0``, blank for "either"); anything else is an error,
+    not silently "either" (``late=maybe`` must not list everything)."""
+
+    TRUE = frozenset({"true", "1", "on", "yes"})
+    FALSE = frozenset({"false", "0", "off", "no"})
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, "") or isinstance(value, bool):
+            return value if isinstance(value, bool) else None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(gettext("请填写 true 或 false。"), code="invalid")
+
+    def validate(self, value: Any) -> None:
+        """Any value ``to_python`` accepted is valid."""
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField

@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.access import assignment_choices
+from crm.exceptions import DomainError
 from crm.models import ApiToken, User
+from crm.writes import check_single_line
 
 
 class ProfileForm(forms.ModelForm):
@@ -13,6 +15,15 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("full_name", "email", "phone", "receives_digests")
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # The name goes into emails, exports and history: one line, as every record field.
+        try:
+            check_single_line(self.instance, ["full_name", "email", "phone"])
+        except DomainError as error:
+            for field, messages in error.field_errors.items():
+                self.add_error(field, messages)
 
 
 class AssignmentChoicesMixin:
@@ -29,7 +40,11 @@ class AssignmentChoicesMixin:
         )
         self.fields["task_force"].queryset = task_forces
         self.fields["owner"].queryset = owners
-        self.fields["owner"].help_text = self.owner_help_text
+        if instance.pk and instance.owner_id:
+            # Emptying the owner would be a reassignment nobody meant: an edit keeps one.
+            self.fields["owner"].required = True
+        else:
+            self.fields["owner"].help_text = self.owner_help_text
 
 
 class TokenCreateForm(forms.Form):

@@ -247,6 +247,12 @@ class ReminderSchedule(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("逾期超过此天数的线索抄报局领导。"),
     )
+    approval_sla_days = models.PositiveIntegerField(
+        _("审批时限（天）"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("提请审批等待超过此天数仍未处理的，列入专班负责人的每日汇总。"),
+    )
     is_enabled = models.BooleanField(_("启用每日提醒"), default=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -257,7 +263,11 @@ class ReminderSchedule(models.Model):
             models.CheckConstraint(
                 condition=models.Q(escalation_days__gte=1),
                 name="%(app_label)s_%(class)s_escalation_days_positive",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approval_sla_days__gte=1),
+                name="%(app_label)s_%(class)s_approval_sla_days_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -296,9 +306,10 @@ class Reminder(models.Model):
         pending 待发送 → sent 已发送
         pending → failed 发送失败 (after the last retry) → pending (the next run retries it)
 
-    At most one reminder of each kind per recipient per day (and, for assignment emails, per
-    lead) is guaranteed by the unique constraint. ``enqueued_at`` is empty while no worker has
-    been asked to send it (for instance because the broker was down); the next periodic run
+    At most one reminder of each kind per recipient per day (and, for the single-object
+    emails of ``SINGLE_KINDS``, per object: a lead assigned, an approval decided) is
+    guaranteed by the unique constraint. ``enqueued_at`` is empty while no worker has been
+    asked to send it (for instance because the broker was down); the next periodic run
     enqueues those rows again. ``items`` is the snapshot of what the email lists.
     """
 
@@ -307,6 +318,7 @@ class Reminder(models.Model):
         DIGEST = "digest", _("专班汇总")
         ESCALATION = "escalation", _("逾期督办")
         ASSIGNMENT = "assignment", _("新线索分派")
+        APPROVAL = "approval", _("审批结果")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -314,6 +326,8 @@ class Reminder(models.Model):
         FAILED = "failed", _("发送失败")
 
     DAILY_KINDS = (Kind.OFFICER, Kind.DIGEST, Kind.ESCALATION)
+    # Emails about one object, sent when it happens ("<source>:<id>" in ``ref``).
+    SINGLE_KINDS = (Kind.ASSIGNMENT, Kind.APPROVAL)
 
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -347,7 +361,9 @@ class Reminder(models.Model):
                 name="%(app_label)s_%(class)s_once_per_day",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["officer", "digest", "escalation", "assignment"]),
+                condition=models.Q(
+                    kind__in=["officer", "digest", "escalation", "assignment", "approval"]
+                ),
                 name="%(app_label)s_%(class)s_kind_valid",
             ),
             models.CheckConstraint(
@@ -355,7 +371,7 @@ class Reminder(models.Model):
                 name="%(app_label)s_%(class)s_state_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind="assignment") | models.Q(ref=""),
+                condition=models.Q(kind__in=["assignment", "approval"]) | models.Q(ref=""),
                 name="%(app_label)s_%(class)s_ref_only_for_assignment",
             ),
             models.CheckConstraint(

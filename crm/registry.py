@@ -31,7 +31,9 @@ class ReminderItem:
 
     source: str  # the ReminderSource key
     object_id: int
-    recipient_id: int  # the user responsible (the lead's owner, the task's assignee)
+    # the user responsible (the lead's owner, the task's assignee); None when nobody is (an
+    # unowned lead): the item is still overdue for the task force's digest and the escalation
+    recipient_id: int | None
     task_force_id: int | None  # whose leader gets it in their digest
     title: str  # e.g. the company or task name
     url: str  # path of the object's page (the engine makes it absolute with SITE_URL)
@@ -43,15 +45,22 @@ class ReminderItem:
 class ReminderSource:
     """A section of the reminder email: ``collect(today)`` returns every overdue item.
 
-    ``collect_for(user, today)`` and ``count_for(user, today)`` answer for one person (the
-    reminders page and the navigation badge on every page) without scanning everyone's items.
+    ``collect_for(user, today, scope)`` and ``count_for(user, today, scope)`` answer for one
+    person and a scope (``crm.notifications.selectors.OverdueScope``: mine, my task forces,
+    everything I see) without scanning everyone's items; the work page, the reminders page, the
+    navigation badge and the emails all count through them. ``unit`` is the measure word a
+    count takes (「逾期线索 3 条」).
     """
 
     key: str
     title: str
     collect: Callable[[datetime.date], Iterable[ReminderItem]]
-    collect_for: Callable[[Any, datetime.date], Iterable[ReminderItem]]
-    count_for: Callable[[Any, datetime.date], int]
+    collect_for: Callable[[Any, datetime.date, str], Iterable[ReminderItem]]
+    count_for: Callable[[Any, datetime.date, str], int]
+    unit: str = ""
+    # Sources whose items belong to nobody in person (approvals waiting for a leader) are not
+    # counted in the "mine" scope: ("team", "all").
+    personal: bool = True
 
 
 class ReminderRegistry:

@@ -7,6 +7,7 @@ what is older than ``SECURITY_LOG_RETENTION_DAYS`` (never less than 180 days).
 """
 
 import datetime
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -25,10 +26,20 @@ def client_address(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if _is_ip(forwarded):
+            return forwarded
+    remote = request.META.get("REMOTE_ADDR", "")
+    return remote if _is_ip(remote) else None
+
+
+def _is_ip(text: str) -> bool:
+    """A header is whatever the client sent: only a real address goes into the log."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _storable(value: Any) -> Any:

@@ -114,7 +114,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
         if not event.details:
             return "—"
         text = json.dumps(event.details, ensure_ascii=False, indent=2, sort_keys=True)
-        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+        return format_html("<pre>{}</pre>", text)  # no inline style: the CSP forbids it
 
     # --- who may do what ----------------------------------------------------------------------
 

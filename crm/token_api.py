@@ -103,7 +103,10 @@ class TokenObtainView(APIView):
         token, key = token_create(
             user=user, name=data["name"] or _("API 登录"), request=django_request
         )
-        return Response({"token": key, "expires_at": token.expires_at})
+        # The key is shown once: no cache may keep the answer.
+        return Response(
+            {"token": key, "expires_at": token.expires_at}, headers={"Cache-Control": "no-store"}
+        )
 
 
 class TokenRevokeView(APIView):

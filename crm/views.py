@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from crm.auth_events import lockout_message, password_changed
@@ -69,6 +70,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _profile_page(request, form=form, status=400 if form.errors else 200)
 
 
+@never_cache  # the page shows the new key once: no cache may keep it
 @login_required
 @require_http_methods(["POST"])
 def api_token_create(request: HttpRequest) -> HttpResponse:

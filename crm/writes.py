@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from crm import audit
 from crm.access import in_scope
-from crm.exceptions import ConflictError, DomainError, PermissionRefused
+from crm.exceptions import ConflictError, DomainError, NotFound, PermissionRefused
 from crm.models import ChangeLog, User
 
 M = TypeVar("M", bound=models.Model)
@@ -127,13 +127,25 @@ def record_lock(
 ) -> M:
     """Lock the row, check ``actor`` may change it and that nobody changed it since
     ``expected_version``."""
-    locked = model._default_manager.select_for_update().get(pk=pk)
+    locked = model._default_manager.select_for_update().filter(pk=pk).first()
+    if locked is None:  # deleted since the caller read it
+        raise NotFound(_("这条记录已不存在，可能刚被删除。"))
     if not may_change(actor, locked):
         raise PermissionRefused(refusal)
     if expected_version is not None and locked.version != expected_version:
         message = conflict or _("这条记录刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。")
         raise ConflictError(message % {"who": getattr(locked, "updated_by", None) or _("他人")})
     return locked
+
+
+def check_still_visible(record: models.Model, *, actor: User) -> None:
+    """Refuse a write after which ``actor`` could no longer see the record: nobody is told
+    "not found" about a change they just made, and nobody orphans a record by mistake."""
+    scoped = hasattr(record, "task_force_id") and hasattr(record, "owner_id")
+    if scoped and not in_scope(actor, record):
+        raise PermissionRefused(
+            _("保存后您将无法再看到这条记录（不在您负责或所在的专班中），请改由专班负责人操作。")
+        )
 
 
 def record_create(
@@ -145,6 +157,7 @@ def record_create(
 ) -> M:
     """Validate and save a new ``instance`` and write its history row."""
     check_single_line(instance, [field.name for field in instance._meta.concrete_fields])
+    check_still_visible(instance, actor=actor)
     full_clean(instance, exclude=clean_exclude, unique_handlers=unique_handlers)
     save_guarded(instance, unique_handlers=unique_handlers)
     audit.change_record(instance=instance, actor=actor, action=ChangeLog.Action.CREATE)
@@ -183,6 +196,7 @@ def record_update(
             setattr(locked, name, changes[name])
         check_single_line(locked, changed)
         derived = list((validate(locked, changed, old_values) if validate else None) or [])
+        check_still_visible(locked, actor=actor)
         full_clean(locked, exclude=clean_exclude, unique_handlers=unique_handlers)
         saved = [*changed, *derived]
     locked.version += 1

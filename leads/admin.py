@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.admin_services import ServiceAdminMixin, page_link
 from leads import services
-from leads.models import FollowUp, Lead, LeadTransition
+from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -207,3 +207,38 @@ class FollowUpAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def service_create(self, request: HttpRequest, data: Mapping[str, Any]) -> FollowUp:
         return services.follow_up_create(actor=request.user, **data)
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    """Approval requests, read-only: asked and decided on the lead's page and in the approvals
+    queue (``approval_request``, ``approval_decide``), which move the lead and notify."""
+
+    list_display = ("requested_at", "lead", "requested_by", "status", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("lead", "requested_by", "decided_by")
+    search_fields = ("lead__company_name", "note", "comment")
+    date_hierarchy = "requested_at"
+    readonly_fields = (
+        "lead",
+        "requested_by",
+        "requested_at",
+        "note",
+        "status",
+        "decided_by",
+        "decided_at",
+        "comment",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ApprovalRequest | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ApprovalRequest | None = None
+    ) -> bool:
+        return False

@@ -9,6 +9,11 @@ Endpoints (all under ``/api/v1/``; session or token authentication)::
     POST  leads/{id}/transition/    {"to": "screen", "reason": "…", "version": 3}
     GET   leads/{id}/follow-ups/    the lead's follow-ups, newest first
     POST  leads/{id}/follow-ups/    record a follow-up
+    POST  leads/{id}/approval/      提请审批 of screen → dock: {"note": "…"}
+    GET   approvals/                the requests you decide (?status=pending by default,
+                                    task_force_id, q), longest waiting first
+    POST  approvals/{id}/decide/    {"approve": true} moves the lead to dock;
+                                    {"approve": false, "comment": "…"} sends it back
     POST  auth/token/               {"username": …, "password": …} → {"token": …}
 
 The contract is the OpenAPI schema at ``/api/v1/schema/`` (Swagger UI at ``/api/v1/docs/``).
@@ -56,9 +61,16 @@ from crm.api import validated_data
 from crm.exceptions import DomainError
 from crm.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from leads import selectors, services
-from leads.filters import LeadFilterSet
-from leads.models import Lead
-from leads.serializers import FollowUpSerializer, LeadSerializer, TransitionSerializer
+from leads.filters import ApprovalFilterSet, LeadFilterSet
+from leads.models import ApprovalRequest, Lead
+from leads.serializers import (
+    ApprovalAskSerializer,
+    ApprovalDecisionSerializer,
+    ApprovalSerializer,
+    FollowUpSerializer,
+    LeadSerializer,
+    TransitionSerializer,
+)
 
 
 @extend_schema_view(
@@ -191,7 +203,76 @@ class LeadViewSet(viewsets.GenericViewSet):
         follow_up = services.follow_up_create(lead=lead, actor=request.user, **data)
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary=gettext_lazy("提请审批"),
+        description=gettext_lazy(
+            "为“筛选”阶段、只差专班负责人审批即可进入“对接”的线索提请审批，须填写 note。"
+            "条件不满足时返回 400（附原因），已有待审批的提请时返回 409。"
+        ),
+        request=ApprovalAskSerializer,
+        responses={201: ApprovalSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], serializer_class=ApprovalAskSerializer)
+    def approval(self, request: Request, pk: str) -> Response:
+        """Ask the task force's leader to approve the move to dock."""
+        lead = self.get_object()
+        data = validated_data(ApprovalAskSerializer(data=request.data))
+        approval = services.approval_request(lead=lead, actor=request.user, note=data["note"])
+        return Response(ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("待审批队列"),
+        description=gettext_lazy(
+            "您可审批的提请（所负责专班的线索；局领导为全部），默认只列待审批的，"
+            "等待最久的在前；可按 status、task_force_id、q 筛选，每页 50 条。"
+        ),
+        responses={
+            200: ApprovalSerializer(many=True),
+            **error_responses(400, 404, *READ_ERRORS),
+        },
+    ),
+)
+class ApprovalViewSet(viewsets.GenericViewSet):
+    """The approvals queue of the requesting user (``crm.access.is_leader_of``)."""
+
+    serializer_class = ApprovalSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ApprovalFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[ApprovalRequest]:
+        return selectors.approval_queue(user=self.request.user).qs
+
+    def list(self, request: Request) -> Response:
+        filterset = selectors.approval_queue(user=request.user, filters=request.query_params)
+        if filterset.is_bound and not filterset.is_valid():
+            raise DomainError(_("筛选条件有误。"), field_errors=filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary=gettext_lazy("审批"),
+        description=gettext_lazy(
+            "approve 为 true 时批准，线索随即进入“对接”；为 false 时退回，须填写 comment。"
+            "只有线索所在专班的负责人或局领导可以审批（否则 403）；已处理的返回 409。"
+        ),
+        request=ApprovalDecisionSerializer,
+        responses={200: ApprovalSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], serializer_class=ApprovalDecisionSerializer)
+    def decide(self, request: Request, pk: str) -> Response:
+        """Approve or send back one request."""
+        approval = selectors.approval_get(user=request.user, pk=pk)
+        data = validated_data(ApprovalDecisionSerializer(data=request.data))
+        services.approval_decide(
+            request=approval, actor=request.user, approve=data["approve"], comment=data["comment"]
+        )
+        return Response(ApprovalSerializer(selectors.approval_get(user=request.user, pk=pk)).data)
+
 
 def register(router: DefaultRouter) -> None:
     """Register the leads endpoints on the API router."""
     router.register("leads", LeadViewSet, basename="lead")
+    router.register("approvals", ApprovalViewSet, basename="approval")

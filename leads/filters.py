@@ -1,13 +1,36 @@
 """The lead list's filters, shared by the list page, the pipeline page and the API."""
 
+from typing import Any
+
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import AmountFilter, BaseFilterSet, IdsFilter, UserFilter
+from crm.filters import AmountFilter, BaseFilterSet, IdsFilter, StrictBooleanFilter, UserFilter
 from crm.models import Channel, Industry, TaskForce
-from leads.models import Lead, overdue_q
+from leads.models import ApprovalRequest, Lead, follow_up_due_expression, overdue_q
+
+# The ordering by days overdue: ``-days_overdue`` puts the worst first, like the work page.
+DAYS_OVERDUE = "days_overdue"
+
+
+class LeadOrderingFilter(django_filters.OrderingFilter):
+    """The list's orderings, plus days overdue (from ``follow_up_due_expression``)."""
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value or all(param.lstrip("-") != DAYS_OVERDUE for param in value):
+            return super().filter(qs, value)
+        ordered = super().filter(qs.alias(follow_up_due=follow_up_due_expression()), value)
+        # Many leads fall due on the same day: the id keeps the pages' order fixed.
+        return ordered.order_by(*ordered.query.order_by, "id")
+
+    def get_ordering_value(self, param: str) -> Any:
+        if param.lstrip("-") != DAYS_OVERDUE:
+            return super().get_ordering_value(param)
+        # More days overdue is an earlier due date; leads with none (inactive) go last.
+        due = F("follow_up_due")
+        return due.asc(nulls_last=True) if param.startswith("-") else due.desc(nulls_last=True)
 
 
 class LeadFilterSet(BaseFilterSet):
@@ -48,7 +71,7 @@ class LeadFilterSet(BaseFilterSet):
     rating = django_filters.MultipleChoiceFilter(
         choices=Lead.Rating.choices, distinct=False, label=_("评级")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("逾期"))
     investment_min = AmountFilter(
         field_name="planned_investment", lookup_expr="gte", label=_("计划投资不少于（万元）")
     )
@@ -61,7 +84,7 @@ class LeadFilterSet(BaseFilterSet):
     created_before = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__lte", label=_("登记日期至")
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = LeadOrderingFilter(
         fields=(
             ("company_name", "company_name"),
             ("stage", "stage"),
@@ -71,7 +94,9 @@ class LeadFilterSet(BaseFilterSet):
             ("last_follow_up_on", "last_follow_up_on"),
             ("created_at", "created_at"),
             ("updated_at", "updated_at"),
+            ("follow_up_due", DAYS_OVERDUE),
         ),
+        field_labels={"follow_up_due": _("逾期天数")},
         label=_("排序"),
     )
 
@@ -84,3 +109,30 @@ class LeadFilterSet(BaseFilterSet):
             return queryset
         condition = overdue_q(timezone.localdate())
         return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class ApprovalFilterSet(BaseFilterSet):
+    """The approvals queue's filters (page and API): ``?status=pending&task_force_id=3&q=米业``.
+
+    Without ``status`` the queue shows what waits (pending).
+    """
+
+    search_fields = ("lead__company_name", "note", "comment")
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=ApprovalRequest.Status.choices, distinct=False, label=_("状态")
+    )
+    task_force_id = IdsFilter(
+        field_name="lead__task_force", queryset=TaskForce.objects.all(), label=_("专班")
+    )
+
+    class Meta:
+        model = ApprovalRequest
+        fields: list[str] = []
+
+    @property
+    def qs(self) -> QuerySet:
+        queryset = super().qs
+        if not (self.data or {}).get("status"):
+            return queryset.filter(status=ApprovalRequest.Status.PENDING)
+        return queryset

@@ -140,3 +140,29 @@ class MoveForm(BoundedInputMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = VersionField(required=False)
+
+
+class ApprovalRequestForm(BoundedInputMixin, forms.Form):
+    """提请审批: why the lead is ready for 对接 (the leader reads it in the queue)."""
+
+    note = forms.CharField(
+        label=_("提请说明"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("写明企业情况、对接计划和需要负责人关注的事项。"),
+    )
+
+
+class ApprovalDecisionForm(BoundedInputMixin, forms.Form):
+    """A leader's decision: approve or send back; sending back needs a comment (the service
+    says so next to the field)."""
+
+    approve = forms.TypedChoiceField(
+        choices=[("1", _("批准")), ("0", _("退回"))], coerce=lambda value: value == "1"
+    )
+    comment = forms.CharField(
+        label=_("审批意见"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -250,6 +252,50 @@ def overdue_q(today: datetime.date) -> Q:
     return Q(stage__in=Lead.ACTIVE_STAGES) & (Q(next_follow_up_on__lt=today) | stale)
 
 
+class AddDays(models.Func):
+    """``date + n days``, still a date (PostgreSQL's ``date + interval`` is a timestamp)."""
+
+    output_field = models.DateField()
+
+    def __init__(self, expression: str, *, days: int) -> None:
+        self.days = int(days)
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: date + integer is a date
+        return super().as_sql(
+            compiler, connection, template=f"(%(expressions)s + {self.days})", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template=f"date(%(expressions)s, '+{self.days} days')", **extra
+        )
+
+
+def follow_up_due_expression() -> models.Expression:
+    """``Lead.follow_up_due_on`` as a database expression (NULL for inactive leads).
+
+    The earlier of the planned follow-up and the stage's limit; ordering by it ascending puts
+    the most days overdue first. A lead is overdue exactly when it is before today
+    (``overdue_q``, the same rule).
+    """
+
+    def due_in(days: int) -> models.Expression:
+        stale_on = AddDays("last_activity_on", days=days)
+        # SQLite's MIN() is NULL when an argument is: the planned date falls back to the limit.
+        return Least(Coalesce("next_follow_up_on", stale_on), stale_on)
+
+    return models.Case(
+        *(
+            models.When(stage=stage, then=due_in(days))
+            for stage, days in settings.LEAD_STALE_DAYS.items()
+            if stage in Lead.ACTIVE_STAGES
+        ),
+        default=None,  # not Least(…, NULL): PostgreSQL's LEAST skips NULLs
+        output_field=models.DateField(),
+    )
+
+
 class LeadTransition(models.Model):
     """One recorded pipeline move of a lead: from, to, who, when and why."""
 
@@ -341,3 +387,94 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} · {self.occurred_on} {self.get_method_display()}"
+
+
+class ApprovalStatus(models.TextChoices):
+    """An approval request's state (``ApprovalRequest.Status``)."""
+
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class ApprovalRequest(models.Model):
+    """An officer's 提请审批 of a lead's move 筛选 → 对接, and the task-force leader's decision.
+
+    States::
+
+        pending 待审批 → approved 已批准   the lead moves to dock in the same transaction
+        pending → returned 已退回          with the leader's comment (required)
+        pending → withdrawn 已撤回         the lead left 筛选 another way meanwhile
+
+    A leader who moves a lead screen → dock directly (the pipeline drag) settles the pending
+    request, or records one asked and decided at once (``is_direct``), so every lead in dock
+    has its approval on record. At most one request per lead is pending. Written only by
+    ``leads.services`` (``approval_request``, ``approval_decide``, ``lead_transition``).
+    """
+
+    Status = ApprovalStatus
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="approval_requests", verbose_name=_("线索")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("提请人"),
+    )
+    requested_at = models.DateTimeField(_("提请时间"), default=timezone.now)
+    note = models.TextField(_("提请说明"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("审批申请")
+        verbose_name_plural = _("审批申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(status="pending"),
+                name="%(app_label)s_%(class)s_one_pending_per_lead",
+            ),
+            choices_check("status", ApprovalStatus),
+            models.CheckConstraint(
+                condition=(Q(status="pending") & Q(decided_at__isnull=True))
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="%(app_label)s_%(class)s_decided_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(comment=""),
+                name="%(app_label)s_%(class)s_returned_has_comment",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.lead} · {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApprovalStatus.PENDING
+
+    @property
+    def is_direct(self) -> bool:
+        """A leader's own move recorded as its approval: asked and decided in one step."""
+        return self.status == ApprovalStatus.APPROVED and self.decided_at == self.requested_at
+
+    def days_waiting(self, today: datetime.date) -> int:
+        """Whole days since the request was made (0 on the day itself)."""
+        return (today - timezone.localdate(self.requested_at)).days

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from crm.access import is_leader_of
+from crm.access import in_scope, is_leader_of
 from crm.models import User
 from crm.validators import is_valid_credit_code
 from leads.models import Lead
@@ -27,6 +27,8 @@ class MoveOption:
     label: str
     needs_reason: bool
     problem: str | None
+    # Closed only for want of the task-force leader's approval, which the user may ask for.
+    asks_approval: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -38,7 +40,7 @@ def needs_reason(from_stage: str, to_stage: str) -> bool:
     return to_stage == Stage.DROPPED or WORKFLOW.backward.get(from_stage) == to_stage
 
 
-def linked_project_problem(lead: Lead) -> str | None:
+def linked_project_problem(lead: Lead, actor: User | None = None) -> str | None:
     """dock → serve needs a project that came from this lead and has been formally signed.
 
     The ``projects`` app links a project to its lead with a one-to-one field whose reverse
@@ -50,9 +52,41 @@ def linked_project_problem(lead: Lead) -> str | None:
     if project is None:
         return _("进入「服务」阶段需要先将线索转为项目并关联。")
     if not getattr(project, "reached_signed", False):
+        if actor is not None and not in_scope(actor, project):
+            # The project moved to a task force the reader is not in: do not name it.
+            return _("关联项目尚未正式签约，签约后才能进入「服务」阶段。")
         return _("关联项目「%(name)s」尚未正式签约，签约后才能进入「服务」阶段。") % {
             "name": project
         }
+    return None
+
+
+def dock_readiness_problem(lead: Lead) -> str | None:
+    """What screen → dock needs of the lead itself, whoever moves it: rating A/B, an owner and
+    a task force (whose leader approves the move)."""
+    if lead.rating not in (Lead.Rating.A, Lead.Rating.B):
+        return _("只有评级为 A 或 B 的线索才能进入「对接」。")
+    if lead.owner_id is None:
+        return _("进入「对接」需要指定负责人。")
+    if lead.task_force_id is None:
+        return _("进入「对接」需要指定专班。")
+    return None
+
+
+def approval_problem(*, lead: Lead, actor: User) -> str | None:
+    """Why ``actor`` may not ask for the move screen → dock (提请审批), or ``None``.
+
+    Asking is open when the leader's approval is all the move lacks: the lead is in screen and
+    ready for dock, and ``actor`` cannot approve it (a leader moves it directly). Whether a
+    request is already pending is the service's to check (it needs the database).
+    """
+    if lead.stage != Stage.SCREEN:
+        return _("只有处于「筛选」阶段的线索可以提请进入「对接」。")
+    problem = dock_readiness_problem(lead)
+    if problem:
+        return problem
+    if is_leader_of(actor, lead.task_force_id):
+        return _("您可以直接把线索推进到「对接」，无需提请审批。")
     return None
 
 
@@ -75,16 +109,13 @@ def move_problem(*, lead: Lead, to: str, actor: User, reason: str = "") -> str |
         if not lead.due_diligence_note.strip():
             return _("进入「筛选」需要填写核实情况（企业真实情况的核查说明）。")
     if current == Stage.SCREEN and target == Stage.DOCK:
-        if lead.rating not in (Lead.Rating.A, Lead.Rating.B):
-            return _("只有评级为 A 或 B 的线索才能进入「对接」。")
-        if lead.owner_id is None:
-            return _("进入「对接」需要指定负责人。")
-        if lead.task_force_id is None:
-            return _("进入「对接」需要指定专班。")
+        problem = dock_readiness_problem(lead)
+        if problem:
+            return problem
         if not is_leader_of(actor, lead.task_force_id):
             return _("进入「对接」须由专班负责人或局领导审批。")
     if current == Stage.DOCK and target == Stage.SERVE:
-        return linked_project_problem(lead)
+        return linked_project_problem(lead, actor)
     return None
 
 
@@ -99,7 +130,18 @@ def move_options(*, lead: Lead, actor: User) -> list[MoveOption]:
         problem = move_problem(
             lead=lead, to=target, actor=actor, reason="-" if reason_needed else ""
         )
+        asks_approval = (
+            problem is not None
+            and target == Stage.DOCK
+            and approval_problem(lead=lead, actor=actor) is None
+        )
         options.append(
-            MoveOption(to=target, label=target.label, needs_reason=reason_needed, problem=problem)
+            MoveOption(
+                to=target,
+                label=target.label,
+                needs_reason=reason_needed,
+                problem=problem,
+                asks_approval=asks_approval,
+            )
         )
     return options

@@ -13,10 +13,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.models import User
+from crm.models import Reminder, ReminderSchedule, User
 from crm.notifications import services as notifications
+from crm.notifications.selectors import OverdueScope, overdue_scope_q
 from crm.registry import ReminderItem
-from leads.models import Lead
+from leads.models import ApprovalRequest, Lead
+from leads.selectors import leads_overdue
 
 SOURCE_KEY = "leads"
 
@@ -77,28 +79,30 @@ class LeadItems:
         )
 
 
-def _overdue(today: datetime.date) -> QuerySet[Lead]:
-    return (
-        Lead.objects.overdue(today).filter(owner__isnull=False).only(*_ITEM_FIELDS).order_by("id")
-    )
-
-
 def collect_overdue_leads(today: datetime.date) -> Iterator[ReminderItem]:
-    """Every overdue lead that has an owner (``leads.models.overdue_q``), as reminder items."""
+    """Every overdue lead (``leads.models.overdue_q``), as reminder items.
+
+    An unowned lead has no recipient of its own but is still in its task force's digest and
+    in the escalation: the same leads the pages count.
+    """
     make_item = LeadItems(today)
-    for lead in _overdue(today).iterator(chunk_size=2000):
+    leads = Lead.objects.overdue(today).only(*_ITEM_FIELDS).order_by("id")
+    for lead in leads.iterator(chunk_size=2000):
         yield make_item(lead)
 
 
-def collect_overdue_leads_for(user: User, today: datetime.date) -> Iterator[ReminderItem]:
-    """The overdue leads ``user`` owns."""
+def collect_overdue_leads_for(
+    user: User, today: datetime.date, scope: str
+) -> Iterator[ReminderItem]:
+    """The overdue leads of ``user``'s ``scope`` (``leads.selectors.leads_overdue``)."""
     make_item = LeadItems(today)
-    for lead in _overdue(today).filter(owner=user):
+    leads = leads_overdue(user=user, today=today, scope=scope).select_related(None)
+    for lead in leads.only(*_ITEM_FIELDS):
         yield make_item(lead)
 
 
-def count_overdue_leads_for(user: User, today: datetime.date) -> int:
-    return Lead.objects.overdue(today).filter(owner=user).count()
+def count_overdue_leads_for(user: User, today: datetime.date, scope: str) -> int:
+    return leads_overdue(user=user, today=today, scope=scope).count()
 
 
 def notify_new_owner(lead: Lead, actor: User) -> None:
@@ -114,3 +118,123 @@ def notify_new_owner(lead: Lead, actor: User) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         item = LeadItems(today)(lead)
     notifications.reminder_assignment_create(recipient=lead.owner, item=item, day=today)
+
+
+# --- approvals: the digest's section of requests waiting past the SLA, and the decision email
+
+APPROVALS_SOURCE_KEY = "approvals"
+
+
+def _approvals_past_sla(today: datetime.date) -> QuerySet[ApprovalRequest]:
+    """Pending requests asked before the SLA's first day (``approval_sla_days``, admin-edited):
+    on ``today`` they have waited longer than it allows."""
+    sla_days = ReminderSchedule.current().approval_sla_days
+    first_day = today - datetime.timedelta(days=sla_days)
+    cutoff = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min))
+    return (
+        ApprovalRequest.objects.filter(
+            status=ApprovalRequest.Status.PENDING, requested_at__lt=cutoff
+        )
+        .select_related("lead", "requested_by")
+        .only(
+            "id",
+            "requested_at",
+            "note",
+            "lead__id",
+            "lead__company_name",
+            "lead__task_force_id",
+            "requested_by__id",
+            "requested_by__username",
+            "requested_by__full_name",
+        )
+        .order_by("id")
+    )
+
+
+def _approval_item(
+    approval: ApprovalRequest, *, today: datetime.date, sla_days: int
+) -> ReminderItem:
+    """A request waiting past the SLA, for the leader who decides it.
+
+    It has no recipient of its own (``recipient_id`` None): it goes to the task force's
+    leader's digest (and to the bureau's escalation when it waits very long), not into an
+    officer's list of their own overdue work.
+    """
+    waited = approval.days_waiting(today)
+    return ReminderItem(
+        source=APPROVALS_SOURCE_KEY,
+        object_id=approval.pk,
+        recipient_id=None,
+        task_force_id=approval.lead.task_force_id,
+        title=approval.lead.company_name,
+        url=f"{reverse('leads:approvals')}#approval-{approval.pk}",
+        days_overdue=waited - sla_days,
+        details={
+            _("提请人"): str(approval.requested_by),
+            _("提请日期"): timezone.localdate(approval.requested_at).isoformat(),
+            _("已等待"): _("%(days)d 天") % {"days": waited},
+        },
+    )
+
+
+def collect_approvals_past_sla(today: datetime.date) -> Iterator[ReminderItem]:
+    """Every request waiting past the SLA, as reminder items."""
+    sla_days = ReminderSchedule.current().approval_sla_days
+    for approval in _approvals_past_sla(today):
+        yield _approval_item(approval, today=today, sla_days=sla_days)
+
+
+def _approvals_in_scope(user: User, today: datetime.date, scope: str) -> QuerySet[ApprovalRequest]:
+    """The requests past the SLA in ``user``'s ``scope``: none are anybody's own (``mine``);
+    ``team`` is the task forces they lead, ``all`` every lead they see."""
+    if scope == OverdueScope.MINE:
+        return ApprovalRequest.objects.none()
+    visible = Lead.objects.visible_to(user)
+    return _approvals_past_sla(today).filter(
+        overdue_scope_q(user, scope, owner="lead__owner", task_force="lead__task_force"),
+        lead__in=visible,
+    )
+
+
+def collect_approvals_for(user: User, today: datetime.date, scope: str) -> Iterator[ReminderItem]:
+    sla_days = ReminderSchedule.current().approval_sla_days
+    for approval in _approvals_in_scope(user, today, scope):
+        yield _approval_item(approval, today=today, sla_days=sla_days)
+
+
+def count_approvals_for(user: User, today: datetime.date, scope: str) -> int:
+    return _approvals_in_scope(user, today, scope).count()
+
+
+def notify_approval_decided(approval: ApprovalRequest) -> None:
+    """Email the officer who asked that their request was approved or sent back.
+
+    Runs inside the deciding transaction (``leads.services.approval_decision_hooks``): the
+    ledger row commits with the decision and its email goes out after the commit. A leader
+    deciding their own request is not emailed.
+    """
+    if approval.decided_by_id is None or approval.decided_by_id == approval.requested_by_id:
+        return
+    lead = approval.lead
+    today = timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        outcome = approval.get_status_display()
+        item = ReminderItem(
+            source=APPROVALS_SOURCE_KEY,
+            object_id=approval.pk,
+            recipient_id=approval.requested_by_id,
+            task_force_id=lead.task_force_id,
+            title=_("「%(name)s」进入「对接」：%(outcome)s")
+            % {"name": lead.company_name, "outcome": outcome},
+            url=reverse("leads:detail", args=[lead.pk]),
+            days_overdue=0,
+            details={
+                _("审批结果"): outcome,
+                _("审批人"): str(approval.decided_by),
+                _("审批意见"): approval.comment or _("无"),
+                _("提请说明"): approval.note,
+            },
+        )
+    notifications.reminder_assignment_create(
+        recipient=approval.requested_by, item=item, day=today, kind=Reminder.Kind.APPROVAL
+    )

@@ -2,16 +2,28 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, F, QuerySet, Sum, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import audit
+from crm.access import leader_scope_q
 from crm.exceptions import NotFound
 from crm.models import User
-from leads.filters import LeadFilterSet
-from leads.models import FollowUp, Lead, LeadTransition
+from crm.notifications.selectors import OverdueScope, overdue_scope_q, team_task_force_ids
+from leads.filters import DAYS_OVERDUE, ApprovalFilterSet, LeadFilterSet
+from leads.models import (
+    ApprovalRequest,
+    FollowUp,
+    Lead,
+    LeadTransition,
+    follow_up_due_expression,
+    overdue_q,
+)
 
 
 def lead_queryset(*, user: User) -> QuerySet[Lead]:
@@ -36,9 +48,10 @@ def lead_get(*, user: User, pk: int) -> Lead:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One event on a lead's timeline: a stage move, a follow-up or a change of fields."""
+    """One event on a lead's timeline: a stage move, a follow-up, a change of fields, or an
+    approval asked for or decided."""
 
-    kind: str  # "transition" | "follow_up" | "change"
+    kind: str  # "transition" | "follow_up" | "change" | "approval_request" | "approval_decision"
     at: datetime.datetime | datetime.date
     actor: User | None
     item: Any
@@ -52,7 +65,8 @@ class TimelineEntry:
 
 
 def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
-    """Stage moves, follow-ups and field changes of a lead in one list, newest first."""
+    """Stage moves, follow-ups, field changes and approvals of a lead in one list, newest
+    first."""
     entries = [
         TimelineEntry("transition", move.moved_at, move.actor, move)
         for move in LeadTransition.objects.filter(lead=lead).select_related("actor")
@@ -65,6 +79,22 @@ def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
         TimelineEntry("change", change.changed_at, change.actor, change)
         for change in audit.change_history(lead)
     ]
+    for approval in ApprovalRequest.objects.filter(lead=lead).select_related(
+        "requested_by", "decided_by", "lead__task_force__leader"
+    ):
+        # A leader's direct move is its own approval: one entry, the decision.
+        if not approval.is_direct:
+            entries.append(
+                TimelineEntry(
+                    "approval_request", approval.requested_at, approval.requested_by, approval
+                )
+            )
+        if approval.decided_at is not None:
+            entries.append(
+                TimelineEntry(
+                    "approval_decision", approval.decided_at, approval.decided_by, approval
+                )
+            )
     return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)
 
 
@@ -73,12 +103,31 @@ def follow_up_list(*, lead: Lead) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(lead=lead).select_related("created_by")
 
 
-def leads_overdue(*, user: User, today: datetime.date, owned_only: bool = True) -> QuerySet[Lead]:
-    """Overdue leads in the user's scope (their own only, by default), most urgent first."""
-    leads = lead_queryset(user=user).overdue(today)
-    if owned_only:
-        leads = leads.filter(owner=user)
-    return leads.order_by("next_follow_up_on", "last_activity_on", "id")
+def leads_overdue(
+    *, user: User, today: datetime.date, scope: str = OverdueScope.MINE
+) -> QuerySet[Lead]:
+    """THE overdue leads of ``user``'s ``scope`` (``OverdueScope``), most days overdue first.
+
+    Every page, count and email about overdue leads reads this (``leads.reminders``).
+    """
+    return (
+        lead_queryset(user=user)
+        .overdue(today)
+        .filter(overdue_scope_q(user, scope, owner="owner", task_force="task_force"))
+        .alias(follow_up_due=follow_up_due_expression())
+        .order_by("follow_up_due", "id")
+    )
+
+
+def overdue_list_query(*, user: User, scope: str) -> str:
+    """The lead list's querystring showing the same overdue leads in the same order."""
+    params: list[tuple[str, Any]] = [("overdue", "true")]
+    if scope == OverdueScope.MINE:
+        params.append(("owner_id", user.pk))
+    elif scope == OverdueScope.TEAM:
+        params += [("task_force_id", pk) for pk in sorted(team_task_force_ids(user))]
+    params.append(("ordering", f"-{DAYS_OVERDUE}"))
+    return urlencode(params)
 
 
 def leads_due_between(*, user: User, start: datetime.date, end: datetime.date) -> QuerySet[Lead]:
@@ -102,38 +151,129 @@ def leads_recently_changed(*, user: User, limit: int = 10) -> QuerySet[Lead]:
 
 @dataclass
 class PipelineColumn:
+    """A pipeline column: its overdue cards pinned on top (worst first), then the most recently
+    changed; ``count``, ``overdue`` and ``investment`` cover every lead of the column."""
+
     stage: str
     label: str
     count: int
     leads: list[Lead]
+    overdue: int = 0
+    investment: Decimal | None = None
+
+    @property
+    def hidden(self) -> int:
+        return self.count - len(self.leads)
 
 
 def pipeline_columns(
-    *, user: User, filters: Any = None, per_column: int = 30
+    *,
+    user: User,
+    filters: Any = None,
+    per_column: int = 30,
+    today: datetime.date | None = None,
 ) -> list[PipelineColumn]:
-    """One column per stage: the count of matching leads and the most recently changed cards.
+    """One column per stage: its counts, its 计划投资 total and its cards.
 
-    Costs one query for the counts and one per stage for the cards, whatever the data size.
-    Each card comes with its linked project (the relation ``leads.pipeline`` asks about for
-    dock → serve), so the cards' move menus cost no query per card.
+    Costs one query for the counts and totals and one per stage for the cards, whatever the
+    data size. The overdue leads come first, most days overdue first, so an officer's worst
+    lead is on the board however long ago it changed. Each card comes with its linked project
+    (the relation ``leads.pipeline`` asks about for dock → serve), so the cards' move menus
+    cost no query per card.
     """
+    today = today or timezone.localdate()
     leads = lead_list(user=user, filters=filters).qs
-    counts = dict(
-        leads.order_by()
-        .values_list("stage")
-        .annotate(total=Count("id"))
-        .values_list("stage", "total")
-    )
-    return [
-        PipelineColumn(
-            stage=stage,
-            label=label,
-            count=counts.get(stage, 0),
-            leads=list(
-                leads.filter(stage=stage)
-                .select_related("project")
-                .order_by("-updated_at", "-id")[:per_column]
-            ),
+    overdue = overdue_q(today)
+    totals = {
+        row["stage"]: row
+        for row in leads.order_by()
+        .values("stage")
+        .annotate(
+            total=Count("id"),
+            overdue=Count("id", filter=overdue),
+            investment=Sum("planned_investment"),
         )
-        for stage, label in Lead.Stage.choices
-    ]
+    }
+    # NULL for the leads that are not overdue, which sort after the pinned ones.
+    pinned = Case(When(overdue, then=follow_up_due_expression()), default=None)
+    columns = []
+    for stage, label in Lead.Stage.choices:
+        row = totals.get(stage, {})
+        cards = (
+            leads.filter(stage=stage)
+            .select_related("project")
+            .alias(pinned_due=pinned)
+            .order_by(F("pinned_due").asc(nulls_last=True), "-updated_at", "-id")
+        )
+        columns.append(
+            PipelineColumn(
+                stage=stage,
+                label=label,
+                count=row.get("total", 0),
+                leads=list(cards[:per_column]),
+                overdue=row.get("overdue", 0),
+                investment=row.get("investment"),
+            )
+        )
+    return columns
+
+
+# --- approvals (筛选 → 对接) ------------------------------------------------------------------
+
+
+def approval_queryset(*, user: User) -> QuerySet[ApprovalRequest]:
+    """The requests ``user`` decides (``crm.access.is_leader_of`` as a filter), with what a
+    queue row shows loaded in the same query."""
+    return ApprovalRequest.objects.filter(
+        leader_scope_q(user, task_force="lead__task_force")
+    ).select_related(
+        "lead__industry",
+        "lead__owner",
+        "lead__task_force__leader",
+        "requested_by",
+        "decided_by",
+    )
+
+
+def approval_queue(*, user: User, filters: Any = None) -> ApprovalFilterSet:
+    """The approvals queue: pending requests (or those of ``?status=…``) the user decides,
+    oldest first, so what has waited longest is on top."""
+    return ApprovalFilterSet(
+        filters or None,
+        queryset=approval_queryset(user=user).order_by("requested_at", "id"),
+    )
+
+
+def approval_get(*, user: User, pk: int) -> ApprovalRequest:
+    """One request the user decides; ``NotFound`` for any other (its lead may be invisible)."""
+    try:
+        return approval_queryset(user=user).get(pk=pk)
+    except (ApprovalRequest.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("没有找到这项审批。")) from None
+
+
+def approvals_waiting_count(*, user: User) -> int:
+    """How many requests wait for ``user``'s decision (the navigation badge, the work page)."""
+    if not user.is_authenticated:
+        return 0
+    return approval_queryset(user=user).filter(status=ApprovalRequest.Status.PENDING).count()
+
+
+def approvals_asked_by(*, user: User, limit: int = 20) -> QuerySet[ApprovalRequest]:
+    """The user's own recent requests, newest first, whatever became of them."""
+    return (
+        ApprovalRequest.objects.filter(requested_by=user, lead__in=lead_queryset(user=user))
+        .exclude(decided_at=F("requested_at"))
+        .select_related("lead", "lead__task_force__leader", "decided_by")
+        .order_by("-requested_at", "-id")[:limit]
+    )
+
+
+def approvals_pending_of(*, lead_ids: list[int]) -> dict[int, ApprovalRequest]:
+    """The pending request of each of these (visible) leads, by lead id, in one query."""
+    return {
+        approval.lead_id: approval
+        for approval in ApprovalRequest.objects.filter(
+            lead_id__in=lead_ids, status=ApprovalRequest.Status.PENDING
+        ).select_related("requested_by", "lead__task_force__leader")
+    }

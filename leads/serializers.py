@@ -14,7 +14,7 @@ from rest_framework import serializers
 from crm.api import StrictInputMixin, VersionField
 from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
 from crm.validators import validate_credit_code
-from leads.models import FollowUp, Lead
+from leads.models import ApprovalRequest, FollowUp, Lead
 
 
 def _check_credit_code(value: str) -> None:
@@ -170,3 +170,57 @@ class FollowUpSerializer(StrictInputMixin, serializers.ModelSerializer):
             "created_at",
         )
         read_only_fields = ("lead", "created_by", "created_at")
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    """A request to move a lead 筛选 → 对接 (提请审批) and its decision, as the API shows it."""
+
+    lead_name = serializers.CharField(source="lead.company_name", read_only=True)
+    lead_stage = serializers.CharField(source="lead.stage", read_only=True)
+    task_force = serializers.IntegerField(
+        source="lead.task_force_id", read_only=True, allow_null=True
+    )
+    task_force_name = serializers.CharField(
+        source="lead.task_force", read_only=True, allow_null=True
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    requested_by_name = serializers.CharField(source="requested_by", read_only=True)
+    decided_by_name = serializers.CharField(source="decided_by", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = (
+            "id",
+            "lead",
+            "lead_name",
+            "lead_stage",
+            "task_force",
+            "task_force_name",
+            "requested_by",
+            "requested_by_name",
+            "requested_at",
+            "note",
+            "status",
+            "status_display",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "comment",
+        )
+        read_only_fields = fields
+
+
+class ApprovalAskSerializer(StrictInputMixin, serializers.Serializer):
+    """提请审批: why the lead is ready for 对接."""
+
+    note = serializers.CharField(max_length=2000, label=_("提请说明"))
+
+
+class ApprovalDecisionSerializer(StrictInputMixin, serializers.Serializer):
+    """A leader's decision: ``approve`` true moves the lead to 对接; false sends the request back
+    and needs a ``comment``."""
+
+    approve = serializers.BooleanField(label=_("批准"))
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, label=_("审批意见")
+    )

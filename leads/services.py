@@ -8,26 +8,28 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from crm import writes
-from crm.access import check_assignment, check_reassignment, in_scope, scope_q
+from crm.access import check_assignment, check_reassignment, in_scope, is_leader_of, scope_q
 from crm.exceptions import (
     ConflictError,
     DomainError,
     DuplicateError,
     DuplicateWarning,
+    PermissionRefused,
     TransitionRefused,
 )
 from crm.models import User
 from crm.text import normalize_company_name
 from crm.validators import normalize_credit_code, validate_credit_code
-from leads.models import FollowUp, Lead, LeadTransition
-from leads.pipeline import move_problem
+from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition
+from leads.pipeline import approval_problem, move_problem
 
 # The fields a person edits on the lead form and through the API; the stage changes only
 # through ``lead_transition`` and the follow-up dates only through follow-ups (or this form).
@@ -61,6 +63,10 @@ LEAD_NOUN = pgettext_lazy("noun in a sentence", "线索")
 # reminders module writes the "you have a new lead" ledger row here, so the row commits or
 # rolls back with the change; its email goes out after the commit.
 owner_change_hooks: list[Callable[[Lead, User], None]] = []
+
+# Hooks called inside the transaction that approves or returns a request, with the request:
+# the reminders module writes the email to the officer who asked here (like the hooks above).
+approval_decision_hooks: list[Callable[[ApprovalRequest], None]] = []
 
 
 def can_change_lead(user: User, lead: Lead) -> bool:
@@ -258,12 +264,20 @@ def lead_update(
 
 @transaction.atomic
 def lead_transition(
-    *, lead: Lead, to: str, actor: User, reason: str = "", expected_version: int | None = None
+    *,
+    lead: Lead,
+    to: str,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+    approval_comment: str | None = None,
 ) -> Lead:
     """Move a lead to stage ``to`` under the pipeline rules, recording the move.
 
     Of two people making the same move at once, the second is told of the conflict: the row
-    lock serialises them and the second finds the lead already moved.
+    lock serialises them and the second finds the lead already moved. A move out of screen
+    settles the lead's approval request (``_approval_settle``); ``approval_comment`` is the
+    approver's comment when the move comes from the approvals queue (``approval_decide``).
     """
     lead = _lock(
         lead, actor=actor, refusal=_("您无权推进这条线索。"), expected_version=expected_version
@@ -296,6 +310,10 @@ def lead_transition(
     LeadTransition.objects.create(
         lead=lead, from_stage=from_stage, to_stage=to, actor=actor, reason=reason.strip()
     )
+    if from_stage == Lead.Stage.SCREEN:
+        _approval_settle(
+            lead=lead, to=to, actor=actor, reason=reason.strip(), comment=approval_comment
+        )
     return lead
 
 
@@ -351,3 +369,126 @@ def follow_up_create(
         ]
     )
     return follow_up
+
+
+# --- approvals (筛选 → 对接) ------------------------------------------------------------------
+
+
+def _approval_decided(approval: ApprovalRequest) -> None:
+    for hook in approval_decision_hooks:
+        hook(approval)
+
+
+def _approval_settle(*, lead: Lead, to: str, actor: User, reason: str, comment: str | None) -> None:
+    """Bring the lead's approval record in line with a move out of screen (lead locked).
+
+    To dock: the pending request is approved (by the queue, with its comment, or by the
+    leader's direct move); without one, the direct move is recorded as asked and approved at
+    once, so every lead in dock has its approval on record. Elsewhere (back to collect,
+    dropped): the pending request is withdrawn with the move's reason.
+    """
+    now = timezone.now()
+    pending = (
+        ApprovalRequest.objects.select_for_update()
+        .filter(lead=lead, status=ApprovalRequest.Status.PENDING)
+        .first()
+    )
+    if to != Lead.Stage.DOCK:
+        if pending is not None:
+            pending.status = ApprovalRequest.Status.WITHDRAWN
+            pending.decided_by, pending.decided_at, pending.comment = actor, now, reason
+            pending.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+        return
+    if comment is None:
+        # Stored in the product's language, like every other text the system writes.
+        with translation.override(settings.LANGUAGE_CODE):
+            comment = _("看板直接审批")
+    if pending is None:
+        ApprovalRequest.objects.create(
+            lead=lead,
+            requested_by=actor,
+            requested_at=now,
+            status=ApprovalRequest.Status.APPROVED,
+            decided_by=actor,
+            decided_at=now,
+            comment=comment,
+        )
+        return
+    pending.status = ApprovalRequest.Status.APPROVED
+    pending.decided_by, pending.decided_at, pending.comment = actor, now, comment
+    pending.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    _approval_decided(pending)
+
+
+@transaction.atomic
+def approval_request(*, lead: Lead, actor: User, note: str) -> ApprovalRequest:
+    """Ask the task force's leader to approve the lead's move 筛选 → 对接 (提请审批).
+
+    Open only when the approval is all the move lacks (``leads.pipeline.approval_problem``)
+    and no request of the lead is pending; the note says why the lead is ready.
+    """
+    note = note.strip()
+    if not note:
+        raise DomainError.for_field("note", _("请写明提请审批的理由（企业情况、对接计划等）。"))
+    lead = _lock(lead, actor=actor, refusal=_("您无权为这条线索提请审批。"), expected_version=None)
+    problem = approval_problem(lead=lead, actor=actor)
+    if problem:
+        raise TransitionRefused(problem)
+    # The lead's row lock serialises two requests for it: the second finds the first here.
+    pending = (
+        ApprovalRequest.objects.filter(lead=lead, status=ApprovalRequest.Status.PENDING)
+        .select_related("requested_by")
+        .first()
+    )
+    if pending is not None:
+        raise ConflictError(
+            _("%(who)s已于 %(at)s 提请审批，正在等待专班负责人审批。")
+            % {
+                "who": pending.requested_by,
+                "at": timezone.localtime(pending.requested_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    approval = ApprovalRequest(lead=lead, requested_by=actor, note=note)
+    writes.full_clean(approval)
+    approval.save()
+    return approval
+
+
+@transaction.atomic
+def approval_decide(
+    *, request: ApprovalRequest, actor: User, approve: bool, comment: str = ""
+) -> ApprovalRequest:
+    """Approve a pending request (the lead moves to dock now) or send it back with a comment.
+
+    The leader of the lead's task force decides, or a bureau leader or an administrator
+    (``crm.access.is_leader_of``); an approval whose move the pipeline now refuses (the rating
+    changed meanwhile) is refused with the pipeline's reason, and may be sent back instead.
+    """
+    comment = comment.strip()
+    if not approve and not comment:
+        raise DomainError.for_field("comment", _("退回需要填写意见，说明还需补充或改进什么。"))
+    # The lead first, then the request: the order ``lead_transition`` locks them in.
+    lead = _lock(
+        Lead(pk=request.lead_id),
+        actor=actor,
+        refusal=_("您无权审批这条线索。"),
+        expected_version=None,
+    )
+    if not is_leader_of(actor, lead.task_force_id):
+        raise PermissionRefused(_("只有该线索所在专班的负责人或局领导可以审批。"))
+    approval = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if approval.lead_id != lead.pk or not approval.is_pending:
+        raise ConflictError(
+            _("这项审批已处理（%(status)s），请刷新页面查看。")
+            % {"status": approval.get_status_display()}
+        )
+    if approve:
+        # The move settles the request as approved with this comment (``_approval_settle``).
+        lead_transition(lead=lead, to=Lead.Stage.DOCK, actor=actor, approval_comment=comment)
+        approval.refresh_from_db()
+        return approval
+    approval.status = ApprovalRequest.Status.RETURNED
+    approval.decided_by, approval.decided_at, approval.comment = actor, timezone.now(), comment
+    approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    _approval_decided(approval)
+    return approval

@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.lead_edit, name="edit"),
     path("<int:pk>/transition/", views.lead_transition, name="transition"),
     path("<int:pk>/follow-ups/", views.follow_up_create, name="follow_up_create"),
+    path("<int:pk>/approval/", views.approval_request, name="approval_request"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
 ]

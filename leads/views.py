@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.access import approves_for_any
 from crm.exceptions import ConflictError, DomainError, DuplicateWarning
 from crm.export import export_response
 from crm.htmx import (
@@ -33,12 +34,20 @@ from crm.htmx import (
     render_fragment,
     render_partial_or_page,
 )
+from crm.models import ReminderSchedule
 from crm.registry import detail_panels
 from leads import selectors, services
 from leads.exports import lead_columns
-from leads.forms import FollowUpForm, LeadEditForm, LeadForm, MoveForm
-from leads.models import Lead
-from leads.pipeline import MoveOption, move_options, needs_reason
+from leads.forms import (
+    ApprovalDecisionForm,
+    ApprovalRequestForm,
+    FollowUpForm,
+    LeadEditForm,
+    LeadForm,
+    MoveForm,
+)
+from leads.models import ApprovalRequest, Lead
+from leads.pipeline import MoveOption, approval_problem, move_options, needs_reason
 
 PAGE_SIZE = 25
 PIPELINE_CARDS_PER_COLUMN = 30
@@ -116,14 +125,22 @@ def _detail_context(
     request: HttpRequest, lead: Lead, follow_up_form: FollowUpForm | None = None
 ) -> dict[str, Any]:
     today = timezone.localdate()
+    options = move_options(lead=lead, actor=request.user)
+    timeline = selectors.lead_timeline(lead=lead)
+    # The timeline has loaded the lead's requests: the pending one is among them.
+    pending = next(
+        (e.item for e in timeline if e.kind == "approval_request" and e.item.is_pending), None
+    )
     return {
         "lead": lead,
         "today": today,
         "days_overdue": lead.days_overdue(today),
         "due_on": lead.follow_up_due_on(),
         "can_change": services.can_change_lead(request.user, lead),
-        "move_options": move_options(lead=lead, actor=request.user),
-        "timeline": selectors.lead_timeline(lead=lead),
+        "move_options": options,
+        "timeline": timeline,
+        "approval_pending": pending,
+        "approval_pending_text": approval_waiting_text(pending) if pending else "",
         "follow_up_form": follow_up_form or FollowUpForm(),
         # Panels other apps add (the linked project), without this app importing them.
         "panels": detail_panels.for_object(request, lead),
@@ -289,6 +306,9 @@ def _move_reason_page(
     if target not in Lead.TRANSITIONS.get(lead.stage, ()):
         messages.error(request, _("不能从当前阶段移到该阶段。"))
         return redirect(lead)
+    if target == Lead.Stage.DOCK and approval_problem(lead=lead, actor=request.user) is None:
+        # Only the leader's approval is missing: the move's dialog is the request for it.
+        return _approval_dialog(request, lead, origin, filters, ApprovalRequestForm())
     context = {
         "lead": lead,
         "target": Lead.Stage(target),
@@ -355,6 +375,25 @@ def _lead_move_text(current: str, option: MoveOption) -> str:
     return _("推进到「%(stage)s」") % {"stage": option.label}
 
 
+def _card_move(lead: Lead, option: MoveOption, pending: ApprovalRequest | None) -> CardMove:
+    """A card's menu entry; a move waiting only for approval is asked for (提请审批…) or shows
+    that it has been."""
+    if option.asks_approval:
+        if pending is not None:
+            return CardMove(
+                to=option.to,
+                text=_lead_move_text(lead.stage, option),
+                problem=approval_waiting_text(pending),
+            )
+        return CardMove(to=option.to, text=_("提请审批…"), needs_dialog=True)
+    return CardMove(
+        to=option.to,
+        text=_lead_move_text(lead.stage, option),
+        problem=option.problem,
+        needs_dialog=option.needs_reason,
+    )
+
+
 def _pipeline_context(
     request: HttpRequest, filters: QueryDict, toast: BoardToast | None = None
 ) -> dict[str, Any]:
@@ -364,15 +403,19 @@ def _pipeline_context(
     )
     for column in columns:
         for lead in column.leads:
-            lead.moves = [
-                CardMove(
-                    to=option.to,
-                    text=_lead_move_text(lead.stage, option),
-                    problem=option.problem,
-                    needs_dialog=option.needs_reason,
-                )
-                for option in move_options(lead=lead, actor=request.user)
-            ]
+            lead.options = move_options(lead=lead, actor=request.user)
+    # A card whose move to dock waits for approval says so: one query for the whole board,
+    # and none when no card can ask (a leader's board).
+    asking = [
+        lead.pk
+        for column in columns
+        for lead in column.leads
+        if any(option.asks_approval for option in lead.options)
+    ]
+    pending = selectors.approvals_pending_of(lead_ids=asking) if asking else {}
+    for column in columns:
+        for lead in column.leads:
+            lead.moves = [_card_move(lead, option, pending.get(lead.pk)) for option in lead.options]
     return {
         "columns": columns,
         "filters": filters.urlencode(),
@@ -402,3 +445,158 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         partial="leads/partials/_pipeline_board.html",
         context=context,
     )
+
+
+# --- approvals (筛选 → 对接) ------------------------------------------------------------------
+
+
+def approval_waiting_text(approval: ApprovalRequest) -> str:
+    """「已提请审批，等待 X 审批」: the state of a pending request wherever the move is shown."""
+    task_force = approval.lead.task_force
+    leader = task_force.leader if task_force and task_force.leader_id else None
+    return _("已提请审批，等待%(leader)s审批") % {"leader": leader or _("专班负责人")}
+
+
+def _approval_dialog(
+    request: HttpRequest,
+    lead: Lead,
+    origin: str,
+    filters: str,
+    form: ApprovalRequestForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """The 提请审批 dialog (a page of its own without JavaScript); a refusal answers it again."""
+    pending = selectors.approvals_pending_of(lead_ids=[lead.pk]).get(lead.pk)
+    context = {
+        "lead": lead,
+        "form": form,
+        "origin": origin,
+        "filters": filters,
+        "pending": pending,
+        "pending_text": approval_waiting_text(pending) if pending else "",
+    }
+    if request.method == "POST" and is_fragment_request(request):
+        # htmx swaps only 2xx answers: the refusal comes back as 200, into the dialog.
+        return render_fragment(
+            request, "leads/partials/_approval_dialog.html", context, target="#dialog-content"
+        )
+    return render_partial_or_page(
+        request,
+        page="leads/approval_request.html",
+        partial="leads/partials/_approval_dialog.html",
+        context=context,
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def approval_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """提请审批 of the move 筛选 → 对接 (POST, with a note); GET shows the dialog.
+
+    From the pipeline htmx gets the board back with the outcome next to the card; from the
+    lead's page a success reloads it. A refusal answers the dialog with its reason.
+    """
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    params = request.POST if request.method == "POST" else request.GET
+    origin = "pipeline" if params.get("from") == "pipeline" else "detail"
+    filters = params.get("filters", "")
+    form = ApprovalRequestForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        return _approval_dialog(
+            request, lead, origin, filters, form, status=200 if request.method == "GET" else 400
+        )
+    try:
+        approval = services.approval_request(
+            lead=lead, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except DomainError as error:
+        add_domain_errors(form, error)
+        return _approval_dialog(request, lead, origin, filters, form, status=400)
+    approval.lead = lead
+    text = _("已为「%(name)s」提请审批。%(state)s。") % {
+        "name": lead,
+        "state": approval_waiting_text(approval),
+    }
+    if origin == "pipeline" and is_fragment_request(request):
+        toast = BoardToast(text, "success", anchor=f"lead-{lead.pk}")
+        return _pipeline_board_response(request, QueryDict(filters), toast)
+    messages.success(request, text)
+    if origin == "pipeline":
+        return HttpResponseRedirect(f"{reverse('leads:pipeline')}?{filters}")
+    if is_fragment_request(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = lead.get_absolute_url()
+        return response
+    return redirect(lead)
+
+
+APPROVALS_PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The 待审批 queue of the task forces the user leads (all of them for bureau leaders),
+    longest waiting first, and the requests the user has made."""
+    filterset = selectors.approval_queue(user=request.user, filters=request.GET)
+    page = Paginator(filterset.qs, APPROVALS_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for approval in page.object_list:
+        approval.waited = approval.days_waiting(today)
+    return render(
+        request,
+        "leads/approvals.html",
+        {
+            "page": page,
+            "status": request.GET.get("status") or ApprovalRequest.Status.PENDING,
+            "statuses": ApprovalRequest.Status.choices,
+            "sla_days": ReminderSchedule.current().approval_sla_days,
+            "can_decide": approves_for_any(request.user),
+            "asked": selectors.approvals_asked_by(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or send back one request; htmx gets the queue's row back, decided or with the
+    refusal next to the comment."""
+    approval = selectors.approval_get(user=request.user, pk=pk)
+    form = ApprovalDecisionForm(request.POST)
+    error: DomainError | None = None
+    if not form.is_valid():
+        error = DomainError(_("请选择批准或退回。"))
+    else:
+        try:
+            approval = services.approval_decide(
+                request=approval,
+                actor=request.user,
+                approve=form.cleaned_data["approve"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as refusal:
+            error = refusal
+        else:
+            approval = selectors.approval_get(user=request.user, pk=pk)
+    if is_fragment_request(request):
+        approval.waited = approval.days_waiting(timezone.localdate())
+        context = {
+            "approval": approval,
+            "sla_days": ReminderSchedule.current().approval_sla_days,
+            "error": error,
+            "comment": request.POST.get("comment", ""),
+            "decided": error is None,
+        }
+        return render_fragment(request, "leads/partials/_approval_item.html", context)
+    if error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("「%(name)s」：%(status)s。")
+            % {"name": approval.lead, "status": approval.get_status_display()},
+        )
+    return redirect("leads:approvals")

@@ -39,7 +39,6 @@ from projects.models import (
 class TargetAdmin(RecordedDeleteMixin, admin.ModelAdmin):
     list_display = ("description", "status", "goal_status", "category", "due_on", "is_active")
     list_filter = ("status", "category", "is_active")
-    list_editable = ("due_on", "is_active")
     search_fields = ("description",)
 
 

@@ -206,13 +206,6 @@ class SupportApplicationViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = validated_data(self.get_serializer(data=request.data))
         projects = data.pop("projects", [])
-        visible = set(
-            selectors.project_queryset(user=request.user)
-            .filter(pk__in=[p.pk for p in projects])
-            .values_list("pk", flat=True)
-        )
-        if any(project.pk not in visible for project in projects):
-            raise DomainError.for_field("projects", _("关联项目不存在或不在您的范围内。"))
         application = services.support_application_create(
             actor=request.user, data=data, projects=projects
         )

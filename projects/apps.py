@@ -18,6 +18,7 @@ class ProjectsConfig(AppConfig):
                 collect=reminders.collect_overdue_tasks,
                 collect_for=reminders.collect_overdue_tasks_for,
                 count_for=reminders.count_overdue_tasks_for,
+                unit=_("项"),
             )
         )
         detail_panels.register(

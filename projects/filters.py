@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import BaseFilterSet, IdFilter, IdsFilter, UserFilter
+from crm.filters import BaseFilterSet, IdFilter, IdsFilter, StrictBooleanFilter, UserFilter
 from crm.models import Industry, TaskForce
 from projects.models import Project, SupportApplication, late_q
 
@@ -35,7 +35,7 @@ class ProjectFilterSet(BaseFilterSet):
     )
     leader_id = UserFilter(field_name="leader", label=_("包保领导"))
     owner_id = UserFilter(field_name="owner", label=_("责任人"))
-    late = django_filters.BooleanFilter(method="filter_late", label=_("逾期"))
+    late = StrictBooleanFilter(method="filter_late", label=_("逾期"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),

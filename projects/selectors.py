@@ -5,14 +5,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from crm import audit
-from crm.access import scope_q
+from crm.access import column_user_in_scope_q, scope_q
 from crm.exceptions import NotFound
 from crm.models import User
+from crm.notifications.selectors import overdue_scope_q
 from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import (
     ProgressReport,
@@ -147,6 +159,9 @@ class Board:
     negotiating_unsigned_count: int = 0
     signed_not_commenced_count: int = 0
     filterset: Any = field(default=None, repr=False)
+    # The rates cover every project the user sees, whatever the board's filters (a filter
+    # such as 逾期 would otherwise leave only failures and show 0.0 %); this says a filter is on.
+    filtered: bool = False
 
 
 def _date_reached_q(status: str, day: datetime.date) -> Q:
@@ -205,7 +220,8 @@ def project_board(
     per_column: int = 30,
     standing_limit: int = 15,
 ) -> Board:
-    """The 挂图作战 board over the visible, filtered projects.
+    """The 挂图作战 board over the visible, filtered projects; its rates over all the visible
+    projects (全县, within the user's scope), unfiltered.
 
     One query for the columns' counts and totals, one per column for its cards (the most
     urgent deadline first, late ones on top), one for targets, the rates and the two standing
@@ -213,6 +229,11 @@ def project_board(
     """
     filterset = project_list(user=user, filters=filters)
     projects = filterset.qs
+    filtered = filterset.is_bound and any(
+        filterset.data.get(key) not in (None, "", [])
+        for key in filterset.filters
+        if key != "ordering"
+    )
     totals = {
         row["status"]: row
         for row in projects.order_by()
@@ -243,12 +264,13 @@ def project_board(
     by_column = {column.status: column.count for column in columns}
     return Board(
         columns=columns,
-        rates=project_rates(projects, today),
+        rates=project_rates(Project.objects.visible_to(user), today),
         negotiating_unsigned=_standing(negotiating, today, standing_limit),
         signed_not_commenced=_standing(signed, today, standing_limit),
         negotiating_unsigned_count=by_column.get(Project.Status.NEGOTIATING, 0),
         signed_not_commenced_count=by_column.get(Project.Status.SIGNED, 0),
         filterset=filterset,
+        filtered=filtered,
     )
 
 
@@ -269,12 +291,34 @@ def project_tasks(*, project: Project) -> QuerySet[Task]:
     return project.tasks.select_related("assignee", "done_by")
 
 
-def tasks_overdue(*, today: datetime.date) -> QuerySet[Task]:
-    """Every overdue task (the reminder email's source), with project and assignee."""
+def tasks_overdue(*, user: User, today: datetime.date, scope: str) -> QuerySet[Task]:
+    """THE overdue tasks of ``user``'s ``scope`` (``OverdueScope``), longest overdue first.
+
+    A task's person is its assignee, its task force its project's; every page, count and
+    email about overdue tasks reads this (``projects.reminders``).
+    """
     return (
         Task.objects.overdue(today)
-        .seen_by_assignee()
+        .visible_to(user)
+        .filter(overdue_scope_q(user, scope, owner="assignee", task_force="project__task_force"))
         .select_related("project", "assignee")
+        .order_by("due_on", "id")
+    )
+
+
+def tasks_overdue_everywhere(*, today: datetime.date) -> QuerySet[Task]:
+    """Every overdue task (the morning run), each knowing whether its assignee still sees it.
+
+    ``assignee_sees`` is false when the project has left the assignee's scope: the task is
+    still overdue for the task force and the bureau, but not in the assignee's own list.
+    """
+    assignee_sees = column_user_in_scope_q(
+        "assignee", owner="project__owner", task_force="project__task_force"
+    )
+    return (
+        Task.objects.overdue(today)
+        .annotate(assignee_sees=ExpressionWrapper(assignee_sees, output_field=BooleanField()))
+        .select_related("project")
         .order_by("due_on", "id")
     )
 
@@ -286,7 +330,8 @@ def support_queryset(*, user: User) -> QuerySet[SupportApplication]:
     return (
         SupportApplication.objects.filter(scope_q(user, owner="owner", task_force="task_force"))
         .select_related("owner", "task_force")
-        .prefetch_related("projects")
+        # Only the linked projects the reader may see are named (the others stay linked).
+        .prefetch_related(Prefetch("projects", queryset=Project.objects.visible_to(user)))
     )
 
 

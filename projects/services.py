@@ -87,11 +87,21 @@ def _check_credit_code(project: Project) -> None:
         return
     if not is_valid_credit_code(project.credit_code):
         raise DomainError.for_field("credit_code", _("统一社会信用代码无效，请核对。"))
-    holder = Project.objects.filter(credit_code=project.credit_code).exclude(pk=project.pk).first()
+    holder = (
+        Project.objects.filter(credit_code=project.credit_code)
+        .exclude(pk=project.pk)
+        .select_related("task_force")
+        .first()
+    )
     if holder is not None:
+        # Named by its task force only: the user may not be allowed to see the project.
         message = _(
-            "该企业已有项目「%(name)s」。同一企业只登记一个项目，增资请在原项目上登记。"
-        ) % {"name": holder.name}
+            "该企业已在%(where)s登记了项目。同一企业只登记一个项目，增资请在原项目上登记。"
+        ) % {
+            "where": _("「%(tf)s」") % {"tf": holder.task_force}
+            if holder.task_force
+            else _("其他专班")
+        }
         raise DuplicateError(message, field_errors={"credit_code": [message]})
 
 
@@ -533,6 +543,12 @@ def _lock_application(
     )
 
 
+def _check_linkable(actor: User, projects: list[Project]) -> None:
+    """An application links only projects its author may see (the rest would be a guess)."""
+    if any(not in_scope(actor, project) for project in projects):
+        raise DomainError.for_field("projects", _("关联项目不存在或不在您的范围内。"))
+
+
 @transaction.atomic
 def support_application_create(
     *, actor: User, data: dict[str, Any], projects: list[Project] | None = None
@@ -554,6 +570,7 @@ def support_application_create(
         status_changed_on=timezone.localdate(),
         created_by=actor,
     )
+    _check_linkable(actor, projects or [])
     writes.record_create(application, actor=actor)
     if projects:
         application.projects.set(projects)
@@ -571,7 +588,9 @@ def support_application_update(
 ) -> SupportApplication:
     """Change an application's fields and linked projects, recording old → new.
 
-    The status and the approved / allocated amounts change only through ``support_transition``.
+    ``projects`` are the links chosen among the projects ``actor`` may see; links to projects
+    they cannot see are kept. The status and the approved / allocated amounts change only
+    through ``support_transition``.
     Does nothing when nothing changes.
     """
     application = _lock_application(
@@ -582,8 +601,11 @@ def support_application_update(
     )
     link_changes = []
     if projects is not None:
+        _check_linkable(actor, projects)
         old = sorted(application.projects.all(), key=lambda project: project.pk)
-        new = sorted(projects, key=lambda project: project.pk)
+        # Links to projects the actor cannot see stay: they were not theirs to remove.
+        hidden = [project for project in old if not in_scope(actor, project)]
+        new = sorted({*projects, *hidden}, key=lambda project: project.pk)
         if old != new:
             link_changes.append(
                 {
@@ -612,7 +634,7 @@ def support_application_update(
         extra_changes=link_changes,
     )
     if link_changes:
-        application.projects.set(projects)
+        application.projects.set(new)
     return application
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.access import scope_q
 from crm.exceptions import DomainError
 from crm.export import export_response
 from crm.htmx import (
@@ -180,7 +181,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": selectors.project_tasks(project=project),
             "increases": project.capital_increases.select_related("created_by"),
             "timeline": selectors.project_timeline(project=project),
-            "applications": project.support_applications.all(),
+            "applications": project.support_applications.filter(
+                scope_q(request.user, owner="owner", task_force="task_force")
+            ),
         },
     )
 
@@ -513,11 +516,7 @@ def support_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application,
                 actor=request.user,
                 data=form.cleaned_data,
-                # Linked projects the user cannot see stay linked.
-                projects=[
-                    *application.projects.exclude(pk__in=visible.values("pk")),
-                    *form.cleaned_data["projects"],
-                ],
+                projects=list(form.cleaned_data["projects"]),
                 expected_version=form.cleaned_data["version"],
             )
         except DomainError as error:

@@ -16,7 +16,14 @@ from crm.notifications.services import reminders_dispatch
 
 @admin.register(ReminderSchedule)
 class ReminderScheduleAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "send_at", "escalation_days", "is_enabled", "updated_at")
+    list_display = (
+        "__str__",
+        "send_at",
+        "escalation_days",
+        "approval_sla_days",
+        "is_enabled",
+        "updated_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not ReminderSchedule.objects.exists()

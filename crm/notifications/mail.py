@@ -71,7 +71,11 @@ def reminder_subject(*, kind: str, count: int, day: datetime.date, items: list[d
         elif kind == Reminder.Kind.ESCALATION:
             text = _("【逾期督办】%(count)d 项逾期未跟进（%(day)s）")
         else:
-            text = _("【新线索】您已被指定为「%(title)s」的负责人")
+            text = (
+                _("【审批结果】%(title)s")
+                if kind == Reminder.Kind.APPROVAL
+                else _("【新线索】您已被指定为「%(title)s」的负责人")
+            )
             room = SUBJECT_MAX_LENGTH - len(single_line(text % {"title": ""}))
             title = single_line(str(items[0]["title"])) if items else ""
             subject = text % {"title": clip(title, max(room, len(ELLIPSIS)))}
@@ -93,7 +97,13 @@ def _sections(reminder: Reminder) -> list[dict]:
             groups[owner].append(item)
         sections.append(
             {
-                "title": titles.get(key, key),
+                # An email about one object is titled by what happened (新线索分派, 审批结果),
+                # not by the overdue section its source fills in the daily emails.
+                "title": (
+                    reminder.get_kind_display()
+                    if reminder.kind in Reminder.SINGLE_KINDS
+                    else titles.get(key, key)
+                ),
                 "count": len(items),
                 "groups": [{"owner": owner, "items": rows} for owner, rows in groups.items()],
             }

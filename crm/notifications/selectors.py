@@ -8,11 +8,14 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.access import in_scope
 from crm.exceptions import NotFound
@@ -23,14 +26,156 @@ from crm.registry import ReminderItem, ReminderSource, reminder_sources
 MAX_ITEMS_PER_REMINDER = 200
 
 
+class OverdueScope(models.TextChoices):
+    """Whose overdue items a count or a list covers; every page and email names its scope.
+
+    ``mine``: what the user is responsible for (the officer email, the badge, 我的提醒);
+    ``team``: everything in the active task forces the user leads (the leader's digest);
+    ``all``: everything the user may see (the escalation email, the cockpit).
+    """
+
+    MINE = "mine", gettext_lazy("我负责的")
+    TEAM = "team", gettext_lazy("本专班")
+    ALL = "all", gettext_lazy("全县")
+
+
+def team_task_force_ids(user: User) -> set[int]:
+    """The active task forces ``user`` leads: the ``team`` scope and the digest's recipients."""
+    cached = getattr(user, "_team_task_force_ids", None)
+    if cached is None:
+        cached = set(
+            TaskForce.objects.filter(leader=user, is_active=True).values_list("id", flat=True)
+        )
+        user._team_task_force_ids = cached
+    return cached
+
+
+def overdue_scope_q(user: User, scope: str, *, owner: str, task_force: str) -> Q:
+    """The filter narrowing a source's visible overdue rows to ``scope``.
+
+    ``owner`` names the field of the person responsible (a lead's owner, a task's assignee),
+    ``task_force`` the record's task force. The caller has already applied visibility
+    (``crm.access.scope_q``): ``all`` adds nothing to it.
+    """
+    if scope == OverdueScope.MINE:
+        return Q(**{owner: user})
+    if scope == OverdueScope.TEAM:
+        return Q(**{f"{task_force}__in": team_task_force_ids(user)})
+    if scope == OverdueScope.ALL:
+        return Q()
+    raise ValueError(f"unknown overdue scope {scope!r}")
+
+
+def overdue_scopes_for(user: User) -> list[str]:
+    """The scopes a user's pages show: their own, their task forces', and everything if they
+    see everything (bureau leaders and administrators)."""
+    scopes = [OverdueScope.MINE.value]
+    if team_task_force_ids(user):
+        scopes.append(OverdueScope.TEAM.value)
+    if user.sees_everything:
+        scopes.append(OverdueScope.ALL.value)
+    return scopes
+
+
+def scope_label(user: User, scope: str) -> str:
+    """「我负责的」, 「本专班」, 「全县」 — or 「我可见范围」 for ``all`` when the user does not
+    see the whole county."""
+    if scope == OverdueScope.ALL and not user.sees_everything:
+        return _("我可见范围")
+    return str(OverdueScope(scope).label)
+
+
+@dataclass(frozen=True)
+class OverdueCount:
+    """One source's count: 「逾期线索 3 条」."""
+
+    key: str
+    title: str
+    unit: str
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.count} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class OverdueCounts:
+    """The overdue counts of one user and scope, one per source, counted separately."""
+
+    scope: str
+    label: str
+    counts: list[OverdueCount]
+
+    @property
+    def total(self) -> int:
+        return sum(entry.count for entry in self.counts)
+
+    def of(self, key: str) -> int:
+        """The count of one source (0 if it is not registered)."""
+        return next((entry.count for entry in self.counts if entry.key == key), 0)
+
+    def as_dict(self) -> dict[str, int]:
+        return {entry.key: entry.count for entry in self.counts}
+
+    def __str__(self) -> str:
+        """「我负责的：逾期线索 3 条 · 逾期项目任务 2 项」, the same sentence everywhere."""
+        return _("%(scope)s：%(counts)s") % {
+            "scope": self.label,
+            "counts": " · ".join(str(entry) for entry in self.counts),
+        }
+
+
+def _counts(user: User, scope: str, by_source: dict[str, int]) -> OverdueCounts:
+    return OverdueCounts(
+        scope=scope,
+        label=scope_label(user, scope),
+        counts=[
+            OverdueCount(
+                key=source.key,
+                title=str(source.title),
+                unit=str(source.unit),
+                count=by_source.get(source.key, 0),
+            )
+            for source in reminder_sources
+            if source.personal or scope != OverdueScope.MINE
+        ],
+    )
+
+
+def overdue_counts(*, user: User, today: datetime.date, scope: str) -> OverdueCounts:
+    """THE overdue count of ``user`` in ``scope``: what the work page, 我的提醒, the badge, the
+    emails and the cockpit show. One count query per source."""
+    if not user.is_authenticated:
+        return _counts(user, scope, {})
+    return _counts(
+        user,
+        scope,
+        {source.key: source.count_for(user, today, scope) for source in reminder_sources},
+    )
+
+
 @dataclass
 class PlannedReminder:
-    """A reminder the run would create: its kind, recipient and the items it lists."""
+    """A reminder the run would create: its kind, recipient and the items it lists.
+
+    ``counts`` are the recipient's overdue counts in the reminder's scope (officer: mine,
+    digest: team, escalation: all), the same numbers ``overdue_counts`` gives their pages;
+    the escalation lists only the items past the threshold, but counts them all.
+    """
 
     kind: str
     recipient: User
     items: list[dict] = field(default_factory=list)  # at most MAX_ITEMS_PER_REMINDER
     item_count: int = 0  # all of them
+    counts: OverdueCounts | None = None
+
+
+# The scope of each daily email.
+KIND_SCOPES = {
+    Reminder.Kind.OFFICER: OverdueScope.MINE,
+    Reminder.Kind.DIGEST: OverdueScope.TEAM,
+    Reminder.Kind.ESCALATION: OverdueScope.ALL,
+}
 
 
 def item_snapshot(item: ReminderItem, owner_name: str) -> dict:
@@ -49,10 +194,11 @@ def item_snapshot(item: ReminderItem, owner_name: str) -> dict:
 
 
 def wants_mail(user: User, kind: str) -> bool:
-    """Daily kinds respect the opt-out; assignment emails are sent to every active user."""
+    """Daily kinds respect the opt-out; single-object emails (a new lead, an approval decided)
+    are sent to every active user."""
     if not user.is_active or not user.email:
         return False
-    return kind == Reminder.Kind.ASSIGNMENT or user.receives_digests
+    return kind in Reminder.SINGLE_KINDS or user.receives_digests
 
 
 def _prefill_task_forces(users: Iterable[User]) -> None:
@@ -103,6 +249,7 @@ def reminders_plan(
         return [], 0
 
     tf_ids = {item.task_force_id for item in items if item.task_force_id}
+    # The digest's rule is ``team_task_force_ids``': the active task forces a leader leads.
     leader_of = dict(
         TaskForce.objects.filter(id__in=tf_ids, is_active=True).values_list("id", "leader_id")
     )
@@ -119,7 +266,8 @@ def reminders_plan(
 
     grouped: dict[tuple[str, int], list[ReminderItem]] = defaultdict(list)
     for item in items:
-        grouped[(Reminder.Kind.OFFICER, item.recipient_id)].append(item)
+        if item.recipient_id is not None:
+            grouped[(Reminder.Kind.OFFICER, item.recipient_id)].append(item)
         leader_id = leader_of.get(item.task_force_id)
         if leader_id is not None:
             grouped[(Reminder.Kind.DIGEST, leader_id)].append(item)
@@ -135,8 +283,18 @@ def reminders_plan(
         visible = [item for item in user_items if _may_see(user, item)]
         if not visible:
             continue
+        in_scope_items = (
+            [item for item in items if _may_see(user, item)]
+            if kind == Reminder.Kind.ESCALATION
+            else visible
+        )
+        by_source: dict[str, int] = defaultdict(int)
+        for item in in_scope_items:
+            by_source[item.source] += 1
         if kind == Reminder.Kind.DIGEST:
-            visible.sort(key=lambda i: (name_of(i.recipient_id), i.recipient_id, -i.days_overdue))
+            visible.sort(
+                key=lambda i: (name_of(i.recipient_id), i.recipient_id or 0, -i.days_overdue)
+            )
         else:
             visible.sort(key=lambda i: (-i.days_overdue, i.source, i.object_id))
         planned.append(
@@ -148,6 +306,7 @@ def reminders_plan(
                     for item in visible[:MAX_ITEMS_PER_REMINDER]
                 ],
                 item_count=len(visible),
+                counts=_counts(user, KIND_SCOPES[kind], by_source),
             )
         )
     planned.sort(key=lambda p: (p.kind, p.recipient.username))
@@ -155,22 +314,26 @@ def reminders_plan(
 
 
 def user_overdue_items(
-    *, user: User, today: datetime.date
+    *,
+    user: User,
+    today: datetime.date,
+    scope: str = OverdueScope.MINE,
+    limit: int = MAX_ITEMS_PER_REMINDER,
 ) -> list[tuple[ReminderSource, list[ReminderItem]]]:
-    """The overdue items ``user`` is responsible for now, per source (the reminders page)."""
+    """The overdue items of ``user``'s ``scope`` now, per source, the ``limit`` worst of each
+    (我的提醒; ``overdue_counts`` counts them all)."""
     sections = []
     for source in reminder_sources:
-        items = list(source.collect_for(user, today))
-        items.sort(key=lambda i: -i.days_overdue)
+        # The sources yield the longest overdue first.
+        items = list(islice(source.collect_for(user, today, scope), limit))
+        items.sort(key=lambda i: (-i.days_overdue, i.object_id))
         sections.append((source, items))
     return sections
 
 
 def user_overdue_count(*, user: User, today: datetime.date) -> int:
     """How many overdue items ``user`` is responsible for now (the navigation badge)."""
-    if not user.is_authenticated:
-        return 0
-    return sum(source.count_for(user, today) for source in reminder_sources)
+    return overdue_counts(user=user, today=today, scope=OverdueScope.MINE).total
 
 
 def reminder_history(*, user: User) -> QuerySet[Reminder]:

@@ -12,10 +12,13 @@ tick hands it out.
 
 import datetime
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from celery import current_app
+from django import db
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
@@ -217,6 +220,45 @@ def _release(ids: list[int], *, error: str = "") -> None:
     Reminder.objects.filter(id__in=ids, state=Reminder.State.PENDING).update(**changes)
 
 
+def reminders_enqueue_from_request(ids: list[int]) -> None:
+    """``reminders_enqueue`` for the web request path, which never waits long for the broker.
+
+    The socket timeouts bound each read, not a whole publish: a broker that answers every one
+    of a publish's dozen commands just under the timeout would hold the request for half a
+    minute. So the publish runs in a thread the request waits for at most one second more than
+    ``REDIS_TIMEOUT_SECONDS``; past that the breaker opens (later requests skip the broker) and
+    the thread finishes on its own. Either way the row is pending until a worker sends it, and
+    the beat tick hands out whatever was not enqueued.
+    """
+    if not ids:
+        return
+    conf = current_app.conf
+    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis", "amqp")):
+        # Eager tasks and the local filesystem broker involve no network to wait for.
+        reminders_enqueue(ids, force=False)
+        return
+
+    def publish() -> None:
+        try:
+            reminders_enqueue(ids, force=False)
+        finally:
+            db.connections.close_all()  # the thread's own connection, if it opened one
+
+    worker = threading.Thread(target=publish, name="reminder-enqueue", daemon=True)
+    worker.start()
+    # One socket timeout plus a margin: a broker that hangs outright fails within it, and the
+    # failure is recorded on the row before the request goes on.
+    worker.join(timeout=settings.REDIS_TIMEOUT_SECONDS + 1)
+    if worker.is_alive():
+        broker_breaker.trip()
+        logger.error(
+            "Enqueueing reminder(s) %s took longer than %.1f s: the broker is slow; the request "
+            "goes on and the next periodic run delivers them if the publish fails.",
+            ids,
+            settings.REDIS_TIMEOUT_SECONDS,
+        )
+
+
 def reminders_enqueue(ids: list[int], *, force: bool = True) -> DispatchResult:
     """Hand reminders to the workers; if the broker fails, record it and leave them pending.
 
@@ -354,21 +396,28 @@ def reminder_attempt_failed(*, reminder_id: int, error: BaseException, final: bo
 
 
 def reminder_assignment_create(
-    *, recipient: User, item: ReminderItem, day: datetime.date
+    *,
+    recipient: User,
+    item: ReminderItem,
+    day: datetime.date,
+    kind: str = Reminder.Kind.ASSIGNMENT,
 ) -> Reminder | None:
     """Write the "you are the new owner" email for one item; it is enqueued after the commit.
+
+    ``kind`` names another email about one object sent the same way (``Reminder.SINGLE_KINDS``:
+    an approval decided).
 
     Called inside the transaction that changes the owner, so the row commits or rolls back
     with the change; the worker only delivers. Sent to any active user with an email (it is
     not a digest, so the opt-out does not apply); at most one per item, recipient and day.
     Nothing in the item can make this raise: the subject is made to fit its column.
     """
-    if not wants_mail(recipient, Reminder.Kind.ASSIGNMENT):
+    if not wants_mail(recipient, kind):
         return None
     ref = f"{item.source}:{item.object_id}"
     with transaction.atomic():
         row = _new_row(
-            kind=Reminder.Kind.ASSIGNMENT,
+            kind=kind,
             recipient=recipient,
             day=day,
             items=[item_snapshot(item, str(recipient))],
@@ -390,7 +439,7 @@ def reminder_assignment_create(
             # robust: whatever enqueueing raises, the committed change has been made; the row
             # stays pending for the next tick.
             transaction.on_commit(
-                lambda: reminders_enqueue(_claim_one(reminder.pk), force=False), robust=True
+                lambda: reminders_enqueue_from_request(_claim_one(reminder.pk)), robust=True
             )
     return reminder
 

@@ -11,9 +11,25 @@ from crm.notifications import selectors
 
 @login_required
 def reminder_list(request: HttpRequest) -> HttpResponse:
-    """My overdue items now (per source), then my reminder history, newest first."""
+    """My overdue items now (per source, worst first), then my reminder history, newest first.
+
+    ``?scope=team`` or ``all`` shows a wider scope the user has (their task forces, the
+    county); the counts of each are the ones the work page and the emails show.
+    """
     today = timezone.localdate()
-    sections = selectors.user_overdue_items(user=request.user, today=today)
+    scopes = selectors.overdue_scopes_for(request.user)
+    scope = request.GET.get("scope")
+    scope = scope if scope in scopes else selectors.OverdueScope.MINE
+    counts = [
+        selectors.overdue_counts(user=request.user, today=today, scope=each) for each in scopes
+    ]
+    current = next(each for each in counts if each.scope == scope)
+    sections = [
+        (source, items, current.of(source.key))
+        for source, items in selectors.user_overdue_items(
+            user=request.user, today=today, scope=scope
+        )
+    ]
     history = Paginator(selectors.reminder_history(user=request.user), 30).get_page(
         request.GET.get("page")
     )
@@ -22,8 +38,10 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
         "crm/reminders/reminder_list.html",
         {
             "today": today,
+            "scope": scope,
+            "counts": counts,
             "sections": sections,
-            "total": sum(len(items) for _source, items in sections),
+            "total": current.total,
             "history": history,
         },
     )

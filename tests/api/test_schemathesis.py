@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from crm.models import ApiToken, ChainLink, Channel, Industry, Region, User
 from crm.tokens import token_create
+from leads.models import ApprovalRequest
 from projects.models import SupportApplication
 from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
 from tests.projects.conftest import ProjectFactory, TargetFactory
@@ -84,8 +85,19 @@ def seeded(officer, leader, bureau_leader, task_force) -> dict[str, list]:
         created_by=officer,
     )
     application.projects.set(projects)
+    # A lead ready for dock but for the leader's approval, asked for: the queue's one request.
+    waiting = LeadFactory(
+        owner=officer,
+        task_force=task_force,
+        stage="screen",
+        rating="A",
+        credit_code=make_credit_code(3),
+        due_diligence_note="已核实",
+    )
+    approval = ApprovalRequest.objects.create(lead=waiting, requested_by=officer, note="请审批")
     return {
         "leads": [lead.pk for lead in leads],
+        "approvals": [approval.pk],
         "projects": [project.pk for project in projects],
         "support-applications": [application.pk],
         "fields": {

@@ -360,3 +360,15 @@ def test_the_token_endpoint_answers_json_400_to_deeply_nested_json():
 
     assert response.status_code == 400
     assert "嵌套过深" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("owner", [8.9, "8.9", True, -1, 10**30])
+def test_a_fractional_or_bogus_id_is_refused_not_rounded(db, owner):
+    """``{"owner": 8.9}`` once reached record 8 (review finding): an id is a whole number."""
+    from crm.api import validated_data
+    from leads.serializers import LeadSerializer
+
+    serializer = LeadSerializer(data={"company_name": "虎林米业", "owner": owner}, partial=True)
+    with pytest.raises(DomainError) as error:
+        validated_data(serializer)
+    assert "owner" in error.value.field_errors

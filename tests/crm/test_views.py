@@ -106,3 +106,16 @@ def test_roles_render_their_label(client, db):
     user = User.objects.create_user("lead2", password="x", role=User.Role.BUREAU_LEADER)
     client.force_login(user)
     assert "局领导" in client.get("/").content.decode()
+
+
+def test_a_name_with_a_line_break_is_refused_on_the_profile(client, officer):
+    """The name goes into emails, exports and history: one line (review finding)."""
+    client.force_login(officer)
+    response = client.post(
+        reverse("profile"),
+        {"full_name": "马琳\r\n=HYPERLINK(1)", "email": "a@example.cn", "phone": "1\n2"},
+    )
+    assert response.status_code == 400
+    assert "只能填写一行文字" in response.content.decode()
+    officer.refresh_from_db()
+    assert officer.full_name == "王招商"

@@ -4,11 +4,19 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from crm import writes
+from crm.access import check_assignment, check_reassignment
 from crm.audit import change_history
-from crm.exceptions import ConflictError, DomainError, PermissionRefused
+from crm.exceptions import ConflictError, DomainError, NotFound, PermissionRefused
 from crm.models import ChangeLog
 from leads.models import Lead
-from tests.factories import LeadFactory, make_credit_code
+from tests.factories import LeadFactory, UserFactory, make_credit_code
+
+
+@pytest.fixture
+def colleague_in_task_force(task_force):
+    colleague = UserFactory(username="colleague", full_name="同事")
+    task_force.members.add(colleague)
+    return colleague
 
 
 @pytest.fixture
@@ -113,3 +121,44 @@ def test_an_unrelated_integrity_error_is_not_mistaken_for_a_duplicate(lead):
     error = IntegrityError("NOT NULL constraint failed: leads_lead.owner_id")
     assert writes.violated_constraint(error, Lead) is None
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_an_officer_may_not_clear_a_colleagues_ownership(lead, colleague_in_task_force):
+    """Emptying the owner is a reassignment: the leader's call (review finding)."""
+    locked = writes.record_lock(Lead, lead.pk, actor=colleague_in_task_force, refusal="no")
+    with pytest.raises(PermissionRefused):
+        writes.record_update(
+            locked,
+            actor=colleague_in_task_force,
+            data={"owner": None},
+            editable=["owner"],
+            validate=lambda record, changed, old: check_reassignment(
+                actor=colleague_in_task_force, record=record, changed=changed, old=old, noun="线索"
+            ),
+        )
+    lead.refresh_from_db()
+    assert lead.owner_id is not None and lead.version == 1
+
+
+def test_a_write_after_which_the_actor_would_not_see_the_record_is_refused(officer):
+    """Nothing answers 404 after a committed write: the write is refused instead."""
+    own = LeadFactory(owner=officer, task_force=None)
+    locked = writes.record_lock(Lead, own.pk, actor=officer, refusal="no")
+    with pytest.raises(PermissionRefused, match="无法再看到"):
+        writes.record_update(locked, actor=officer, data={"owner": None}, editable=["owner"])
+    own.refresh_from_db()
+    assert own.owner == officer
+
+
+def test_a_record_deleted_meanwhile_is_not_found_not_a_crash(lead, officer):
+    pk = lead.pk
+    Lead.objects.filter(pk=pk).delete()
+    with pytest.raises(NotFound):
+        writes.record_lock(Lead, pk, actor=officer, refusal="no")
+
+
+def test_nothing_is_filed_into_a_closed_task_force(officer, task_force):
+    task_force.is_active = False
+    task_force.save(update_fields=["is_active"])
+    with pytest.raises(DomainError, match="已撤销"):
+        check_assignment(actor=officer, owner=officer, task_force=task_force, creating=True)

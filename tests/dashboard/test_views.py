@@ -44,8 +44,8 @@ def test_my_overdue_leads_show_days_overdue(client, officer, task_force, today):
     response = client.get(reverse("dashboard:my_work"))
 
     work = response.context["work"]
-    assert work.overdue_count == 1
-    assert [lead.company_name for lead in work.overdue] == ["逾期的企业"]
+    assert work.overdue.lead_count == 1
+    assert [lead.company_name for lead in work.overdue.leads] == ["逾期的企业"]
     assert "4 天" in response.content.decode()
 
 
@@ -64,8 +64,8 @@ def test_follow_ups_due_this_week(officer, task_force, today):
 def test_other_peoples_overdue_leads_are_not_mine(officer, other_officer, task_force, today):
     LeadFactory(owner=other_officer, next_follow_up_on=today - datetime.timedelta(days=2))
     work = my_work(user=officer, today=today)
-    assert work.overdue_count == 0
-    assert work.team is None
+    assert work.overdue.lead_count == 0
+    assert work.wider == []
 
 
 def test_leader_sees_the_task_forces_overdue_leads(leader, officer, task_force, today):
@@ -76,12 +76,14 @@ def test_leader_sees_the_task_forces_overdue_leads(leader, officer, task_force, 
         next_follow_up_on=today - datetime.timedelta(days=1),
     )
     work = my_work(user=leader, today=today)
-    assert work.overdue_count == 0
-    assert work.team.total == 1
-    assert work.team.by_task_force == [
+    assert work.overdue.lead_count == 0
+    [team] = work.wider
+    assert team.counts.scope == "team"
+    assert team.lead_count == 1
+    assert team.by_task_force == [
         {"task_force__id": task_force.pk, "task_force__name": "米业专班", "total": 1}
     ]
-    assert [lead.company_name for lead in work.team.leads] == ["专班逾期"]
+    assert [lead.company_name for lead in team.leads] == ["专班逾期"]
 
 
 def test_bureau_leader_sees_every_overdue_lead(
@@ -91,8 +93,9 @@ def test_bureau_leader_sees_every_overdue_lead(
         LeadFactory(owner=owner, task_force=force, next_follow_up_on=today - datetime.timedelta(3))
     client.force_login(bureau_leader)
     response = client.get(reverse("dashboard:my_work"))
-    assert response.context["work"].team.total == 2
-    assert "全局逾期线索" in response.content.decode()
+    [county] = response.context["work"].wider
+    assert (county.counts.scope, county.lead_count) == ("all", 2)
+    assert "全县逾期线索" in response.content.decode()
 
 
 def test_recently_changed_leads_are_in_my_scope(officer, other_officer, task_force, today):

@@ -33,9 +33,11 @@ def link_project():
     """Link a real project to a lead: signed (the dock → serve rule is met) or negotiating."""
 
     def link(lead: Lead, *, reached_signed: bool = True, name: str = "绿都米业深加工项目"):
+        # A conversion carries the lead's owner and task force over to the project.
+        carried = {"owner": lead.owner, "task_force": lead.task_force}
         if reached_signed:
-            return signed_project(lead=lead, name=name, credit_code=lead.credit_code)
-        return ProjectFactory(lead=lead, name=name, credit_code=lead.credit_code)
+            return signed_project(lead=lead, name=name, credit_code=lead.credit_code, **carried)
+        return ProjectFactory(lead=lead, name=name, credit_code=lead.credit_code, **carried)
 
     return link
 

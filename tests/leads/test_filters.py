@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -183,3 +184,20 @@ def test_filters_combine(reader, task_force):
     LeadFactory(task_force=task_force, stage="collect", rating="A", industry=industry("rice"))
     query = f"task_force_id={task_force.pk}&stage=screen&rating=A&industry=rice"
     assert found(reader, query) == [hit]
+
+
+def test_ordering_by_days_overdue_puts_the_worst_first(reader):
+    """``-days_overdue``: 89 days past the stage's limit before 9 days past the planned date
+    (ordering by the planned date put them the other way round); not overdue, then inactive,
+    last."""
+    today = timezone.localdate()
+    planned = LeadFactory(next_follow_up_on=today - datetime.timedelta(days=9))
+    stale = LeadFactory(next_follow_up_on=today + datetime.timedelta(days=3))
+    Lead.objects.filter(pk=stale.pk).update(
+        last_activity_on=today - datetime.timedelta(days=settings.LEAD_STALE_DAYS["collect"] + 89)
+    )
+    upcoming = LeadFactory(next_follow_up_on=today + datetime.timedelta(days=2))
+    dropped = LeadFactory(stage="dropped", next_follow_up_on=today - datetime.timedelta(days=50))
+    assert found(reader, "ordering=-days_overdue") == [stale, planned, upcoming, dropped]
+    assert found(reader, "overdue=true&ordering=-days_overdue") == [stale, planned]
+    assert found(reader, "ordering=days_overdue") == [upcoming, planned, stale, dropped]

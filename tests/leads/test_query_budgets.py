@@ -22,13 +22,17 @@ SCOPE = 2
 # count, page of rows, the filter bar's choices (owners, task forces, industries, channels).
 LIST_QUERIES = LAYOUT + SCOPE + 2 + 4
 # the lead with its related rows; timeline: moves, follow-ups, field changes (the content
-# type is cached after a first page); the side panel's project.
-DETAIL_QUERIES = LAYOUT + SCOPE + 1 + 3 + 1
-# my overdue (rows, count), due this week (rows, count), recently changed, my active count,
-# whether I lead a task force, and my open project tasks.
-MY_WORK_QUERIES = LAYOUT + SCOPE + 7 + 1
-# a leader (known by role) also gets the team's overdue counts by task force and their rows.
-MY_WORK_LEADER_QUERIES = LAYOUT + SCOPE + 6 + 2 + 1
+# type is cached after a first page), approvals (the pending one among them); the side
+# panel's project.
+DETAIL_QUERIES = LAYOUT + SCOPE + 1 + 4 + 1
+# the active task forces I lead (which overdue scopes I get); my overdue counts (leads, tasks:
+# the approvals source has none of mine) and worst rows; due this week (rows, count),
+# recently changed, my active count; and my open project tasks.
+MY_WORK_QUERIES = LAYOUT + SCOPE + 1 + 3 + 4 + 1
+# a leader also gets their task forces' overdue counts (leads; approvals: the SLA setting and
+# the count; tasks), worst rows and counts by task force; and the 待审批 queue (its count in
+# the navigation, its rows).
+MY_WORK_LEADER_QUERIES = MY_WORK_QUERIES + 6 + 2
 
 
 def make_leads(count, *, owner, task_force):
@@ -92,7 +96,7 @@ def test_my_work_query_budget(client, django_assert_num_queries, officer, task_f
     client.get(reverse("dashboard:my_work"))
     with django_assert_num_queries(MY_WORK_QUERIES):
         response = client.get(reverse("dashboard:my_work"))
-    assert response.context["work"].overdue_count > 0
+    assert response.context["work"].overdue.lead_count > 0
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -104,7 +108,7 @@ def test_my_work_query_budget_for_a_leader(
     client.get(reverse("dashboard:my_work"))
     with django_assert_num_queries(MY_WORK_LEADER_QUERIES):
         response = client.get(reverse("dashboard:my_work"))
-    assert response.context["work"].team.total > 0
+    assert response.context["work"].wider[0].lead_count > 0
 
 
 # The pipeline: the column counts, one query per stage's cards (five, each card with its

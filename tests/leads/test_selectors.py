@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from crm import audit
@@ -137,11 +138,26 @@ def test_overdue_lists_the_users_own_overdue_leads_most_urgent_first(
         owner=colleague, task_force=task_force, next_follow_up_on=today - datetime.timedelta(2)
     )
     assert list(leads_overdue(user=officer, today=today)) == [sooner, later]
-    assert set(leads_overdue(user=officer, today=today, owned_only=False)) == {
+    assert set(leads_overdue(user=officer, today=today, scope="all")) == {
         sooner,
         later,
         colleagues,
     }
+
+
+def test_overdue_puts_the_most_days_overdue_first_whatever_the_planned_date(officer):
+    """A lead 89 days past its stage's limit comes before one 9 days past its planned date,
+    although its planned date (none) sorts later."""
+    today = timezone.localdate()
+    stale_days = settings.LEAD_STALE_DAYS["collect"]
+    planned = LeadFactory(owner=officer, next_follow_up_on=today - datetime.timedelta(days=9))
+    stale = LeadFactory(owner=officer, next_follow_up_on=None)
+    Lead.objects.filter(pk=stale.pk).update(
+        last_activity_on=today - datetime.timedelta(days=stale_days + 89)
+    )
+    leads = list(leads_overdue(user=officer, today=today))
+    assert leads == [stale, planned]
+    assert [lead.days_overdue(today) for lead in leads] == [89, 9]
 
 
 def test_due_between_lists_own_active_leads_in_the_window(officer, colleague, task_force):

@@ -116,8 +116,41 @@ def test_rates_for_the_filtered_set(fixed_today, bureau_leader):
     # not yet due)
     assert (rates.kept, rates.due) == (1, 3)
     assert kept.pk != broken.pk
+    # The rates stay county-wide (within the reader's scope) whatever the board's filters.
     filtered = project_board(user=bureau_leader, filters={"status": ["commenced"]}, today=TODAY)
-    assert (filtered.rates.kept, filtered.rates.due) == (1, 1)
+    assert filtered.filtered
+    assert (filtered.rates.kept, filtered.rates.due) == (1, 3)
+    assert not project_board(user=bureau_leader, today=TODAY).filtered
+
+
+def test_the_late_filter_leaves_the_rates_county_wide_and_says_so(
+    client, fixed_today, bureau_leader
+):
+    """逾期 used to leave only the failures, and 开工率 and 履约率 read 0.0 %."""
+    TargetFactory(status="signed", goal_status="commenced", due_on=datetime.date(2026, 10, 31))
+    signed_project(status="commenced", commenced_on=datetime.date(2026, 9, 1))
+    signed_project()  # signed, not commenced by the due date: late
+    everything = project_board(user=bureau_leader, today=TODAY).rates
+    late = project_board(user=bureau_leader, filters={"late": "true"}, today=TODAY)
+    assert sum(c.count for c in late.columns) == 1
+    assert late.rates == everything
+    assert late.rates.commencement_rate == pytest.approx(50.0)
+    assert late.rates.keeping_rate == pytest.approx(50.0)
+
+    client.force_login(bureau_leader)
+    page = client.get(reverse("projects:board"), {"late": "true"}).content.decode()
+    assert 'data-rates-scope="filtered"' in page
+    assert "筛选条件只作用于下方看板，不影响比率" in page
+    assert '50.0<small>%</small></div>\n    <div class="muted">开工或投产 1 ÷ 已签约 2' in page
+    assert 'data-rates-scope="all"' in client.get(reverse("projects:board")).content.decode()
+
+
+def test_rates_cover_only_what_the_reader_sees(fixed_today, officer, project):
+    """An officer's rates are 全县（您可见范围）: the county as far as they may see it."""
+    TargetFactory(status="signed", goal_status="commenced", due_on=datetime.date(2026, 10, 31))
+    signed_project(status="commenced", commenced_on=datetime.date(2026, 9, 1))  # not theirs
+    rates = project_board(user=officer, today=TODAY).rates
+    assert rates.reached_signed == 0
 
 
 def test_rates_with_nothing_to_count_are_none(fixed_today, bureau_leader):
@@ -298,9 +331,10 @@ def test_the_card_menu_greys_the_closed_moves_with_their_reason(fixed_today, boa
 
 # Session and user; the board: counts and totals, targets, one query per column's cards
 # (seven), the rates (one, plus one per target past its date), the two standing lists; the
-# navigation's reminder badge and the filter bar's choices. The card menus cost none. The
-# session's renewal (SESSION_SAVE_EVERY_REQUEST): savepoint, update, release.
-BOARD_PAGE_QUERIES = 21 + 3
+# navigation's badges (reminders, approvals waiting) and the filter bar's choices. The card
+# menus cost none. The session's renewal (SESSION_SAVE_EVERY_REQUEST): savepoint, update,
+# release.
+BOARD_PAGE_QUERIES = 22 + 3
 # The move: the project, then locked, updated, its transition and change-log rows (in a
 # savepoint), and the board fragment without the page's navigation and filter bar; the
 # session's renewal.

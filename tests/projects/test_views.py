@@ -196,9 +196,21 @@ def test_the_lead_panel_offers_conversion_for_a_docking_lead(
     client.force_login(officer)
     html = client.get(lead.get_absolute_url()).content.decode()
     assert reverse("projects:from_lead", args=[lead.pk]) in html
-    project = ProjectFactory(lead=lead, name="已关联项目")
+    project = ProjectFactory(lead=lead, name="已关联项目", owner=officer, task_force=task_force)
     html = client.get(lead.get_absolute_url()).content.decode()
     assert "已关联项目" in html and project.get_absolute_url() in html
+
+
+def test_the_lead_panel_does_not_name_a_project_the_reader_cannot_see(
+    fixed_today, client, officer, task_force
+):
+    """A lead's project that moved to another task force is only said to exist."""
+    lead = LeadFactory(stage=Lead.Stage.DOCK, owner=officer, task_force=task_force)
+    project = ProjectFactory(lead=lead, name="别的专班的项目")
+    client.force_login(officer)
+    html = client.get(lead.get_absolute_url()).content.decode()
+    assert "别的专班的项目" not in html and project.get_absolute_url() not in html
+    assert "不在您的可见范围内" in html
 
 
 def test_the_support_pages(fixed_today, leader_client, leader, task_force):
@@ -240,8 +252,8 @@ def test_editing_a_support_application_records_history_and_keeps_hidden_links(
             "owner": leader,
             "task_force": task_force,
         },
-        projects=[hidden],
     )
+    application.projects.add(hidden)  # linked by someone who could see it
     client = Client()
     client.force_login(leader)
     url = reverse("projects:support_edit", args=[application.pk])

@@ -1,6 +1,7 @@
 """Celery tasks of the reminder engine: thin, idempotent, retrying on named errors only."""
 
 import smtplib
+import threading
 
 import pytest
 from django.core.mail import BadHeaderError
@@ -142,3 +143,31 @@ def test_beat_schedule_ticks_the_reminders(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reminders-tick"]
     assert entry["task"] == tasks.reminders_tick.name
     assert entry["schedule"] <= 300
+
+
+def test_a_slow_broker_never_holds_the_request_past_the_timeout(monkeypatch, settings):
+    """A broker answering each command just under the socket timeout would hold a publish for
+    half a minute (review finding): the request waits ``REDIS_TIMEOUT_SECONDS`` at most."""
+    from celery import current_app
+
+    from crm.notifications import services
+
+    release = threading.Event()
+    published = []
+
+    def slow_enqueue(ids, *, force=True):
+        release.wait(30)  # a publish stuck on a slow broker
+        published.extend(ids)
+
+    monkeypatch.setattr(services, "reminders_enqueue", slow_enqueue)
+    monkeypatch.setattr(current_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
+    monkeypatch.setattr(current_app.conf, "CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    settings.REDIS_TIMEOUT_SECONDS = 0.05
+    services.broker_breaker.reset()
+    try:
+        services.reminders_enqueue_from_request([1])
+        assert services.broker_breaker.is_open()  # returned while the publish still waits
+        assert published == []
+    finally:
+        release.set()
+        services.broker_breaker.reset()
