@@ -409,6 +409,12 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     revoked_reason = models.CharField(_("吊销原因"), max_length=100, blank=True)
+    password_mark = models.CharField(
+        _("密码标记"),
+        max_length=64,
+        blank=True,
+        help_text=_("签发时密码的摘要：密码一经修改（无论从哪里修改），令牌即失效。"),
+    )
 
     class Meta:
         verbose_name = _("API 令牌")

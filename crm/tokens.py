@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -81,6 +82,13 @@ def _describe(token: ApiToken) -> str:
     return f"{token.prefix}… ({token.user.get_username()})"
 
 
+def password_mark(user: User) -> str:
+    """A keyed digest of the user's password hash (as Django ties sessions to it): a token
+    issued before the password changed no longer matches, whichever way it was changed
+    (profile, admin, ``manage.py changepassword``, a script)."""
+    return salted_hmac("crm.tokens.password_mark", user.password, algorithm="sha256").hexdigest()
+
+
 def token_create(
     *, user: User, name: str = "", request: HttpRequest | None = None
 ) -> tuple[ApiToken, str]:
@@ -91,6 +99,7 @@ def token_create(
         name=name.strip()[:NAME_MAX_LENGTH],
         key_hash=key_digest(key),
         prefix=key[:PREFIX_LENGTH],
+        password_mark=password_mark(user),
         expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
     security_event_record(
@@ -227,6 +236,8 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed(_("令牌已过期，请重新登录获取新令牌。"))
         if not token.user.is_active:
             raise AuthenticationFailed(_("账号已停用。"))
+        if not constant_time_compare(token.password_mark, password_mark(token.user)):
+            raise AuthenticationFailed(_("密码已修改，令牌已失效，请重新登录获取新令牌。"))
         # The Django request, not DRF's: reading DRF's request.user here would re-enter this class.
         _note_use(token, request._request)
         return token.user, token

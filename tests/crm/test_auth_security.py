@@ -475,3 +475,15 @@ def test_token_use_is_stamped_once_a_minute_and_logged_once_a_day(officer, monke
     assert stamped_at_first == morning
     assert stamped_later == morning + datetime.timedelta(minutes=5)
     assert len(events(Kind.TOKEN_USED)) == 2
+
+
+def test_a_password_changed_any_other_way_kills_the_tokens_too(officer):
+    """``manage.py changepassword`` or a script calls ``set_password`` directly (review
+    finding): the token is tied to the password it was issued under."""
+    _token, key = token_create(user=officer, name="脚本")
+    assert api_get(key).status_code == 200
+    officer.set_password("another-long-passphrase")
+    officer.save(update_fields=["password"])
+    response = api_get(key)
+    assert response.status_code == 401
+    assert "密码已修改" in response.json()["detail"]
