@@ -420,6 +420,19 @@ def progress_report_create(
     writes.check_single_line(report, ["problem_owner"])
     writes.full_clean(report)
     report.save()
+    audit.change_record(
+        instance=project,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=[
+            {
+                "field": "progress",
+                "label": str(_("形象进度")),
+                "old": "",
+                "new": f"{percent}% {done}"[:200],
+            }
+        ],
+    )
     return report
 
 
@@ -500,7 +513,7 @@ def task_create(
 @transaction.atomic
 def task_set_done(*, task: Task, actor: User, done: bool = True) -> Task:
     """Mark a task done (or open again), recording who; anyone who may change the project."""
-    _lock(task.project, actor=actor, refusal=_("您无权修改这项任务。"))
+    project = _lock(task.project, actor=actor, refusal=_("您无权修改这项任务。"))
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.done == done:
         return task
@@ -508,6 +521,20 @@ def task_set_done(*, task: Task, actor: User, done: bool = True) -> Task:
     task.done_on = timezone.localdate() if done else None
     task.done_by = actor if done else None
     task.save(update_fields=["done", "done_on", "done_by"])
+    audit.change_record(
+        instance=project,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=[
+            {
+                "field": "task",
+                "label": str(_("任务")),
+                "old": task.title if not done else "",
+                "new": (_("「%(title)s」已完成") if done else _("「%(title)s」重新打开"))
+                % {"title": task.title},
+            }
+        ],
+    )
     return task
 
 
