@@ -45,6 +45,30 @@ def led_task_force_ids(user: User) -> set[int]:
     return cached
 
 
+def sees_everything(user: User) -> bool:
+    """Bureau leaders, administrators and superusers: every record, county-wide figures."""
+    return bool(user.is_authenticated and user.is_active and user.sees_everything)
+
+
+def bureau_leaders_q() -> Q:
+    """The active bureau leaders, as a filter on ``User``: who is escalated to."""
+    return Q(role=User.Role.BUREAU_LEADER, is_active=True)
+
+
+def is_bureau_leader(user: User) -> bool:
+    """``bureau_leaders_q`` for one user."""
+    return user.is_active and user.role == User.Role.BUREAU_LEADER
+
+
+def can_read_security_log(user: Any) -> bool:
+    """Administrators and superusers read the security log; bureau leaders do not."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
+    )
+
+
 def scope_q(user: User, *, owner: str | None = "owner", task_force: str = "task_force") -> Q:
     """The filter that limits a queryset to what ``user`` may see.
 

@@ -11,7 +11,6 @@ Imported from ``crm/admin.py`` (the admin autodiscovers only that module).
 
 import copy
 import json
-from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -25,17 +24,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from crm.access import can_read_security_log
 from crm.export import Column, Kind, export_response
-from crm.models import SecurityEvent, User
-
-
-def can_read_security_log(user: Any) -> bool:
-    """Administrators and superusers read the security log; bureau leaders do not."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
-    )
+from crm.models import SecurityEvent
 
 
 def _details_text(event: SecurityEvent) -> str:

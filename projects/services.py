@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from crm import audit, writes
 from crm.access import check_assignment, check_reassignment, in_scope
@@ -113,17 +113,29 @@ def _credit_code_taken(project: Project) -> None:
 UNIQUE_HANDLERS = {writes.constraint_name(Project, "credit_code_unique"): _credit_code_taken}
 
 
+# What a stale form is told, per kind of record; ``%(who)s`` names who changed it.
+CONFLICT_MESSAGES = {
+    Project: gettext_lazy("这个项目刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。"),
+    SupportApplication: gettext_lazy("这个事项刚刚被修改过，请刷新后再操作。"),
+}
+
+
 def _lock(
-    project: Project, *, actor: User, refusal: str, expected_version: int | None = None
-) -> Project:
-    """Lock the project's row, check ``actor`` may still change it and its version is current."""
+    record: Project | SupportApplication,
+    *,
+    actor: User,
+    refusal: str,
+    expected_version: int | None = None,
+) -> Any:
+    """Lock the record's row, check ``actor`` may still change it and its version is current."""
+    model = type(record)
     return writes.record_lock(
-        Project,
-        project.pk,
+        model,
+        record.pk,
         actor=actor,
         refusal=refusal,
         expected_version=expected_version,
-        conflict=_("这个项目刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。"),
+        conflict=str(CONFLICT_MESSAGES[model]),
     )
 
 
@@ -557,19 +569,6 @@ def can_change_application(user: User, application: SupportApplication) -> bool:
     return in_scope(user, application)
 
 
-def _lock_application(
-    application: SupportApplication, *, actor: User, refusal: str, expected_version: int | None
-) -> SupportApplication:
-    return writes.record_lock(
-        SupportApplication,
-        application.pk,
-        actor=actor,
-        refusal=refusal,
-        expected_version=expected_version,
-        conflict=_("这个事项刚刚被修改过，请刷新后再操作。"),
-    )
-
-
 def _check_linkable(actor: User, projects: list[Project]) -> None:
     """An application links only projects its author may see (the rest would be a guess)."""
     if any(not in_scope(actor, project) for project in projects):
@@ -620,7 +619,7 @@ def support_application_update(
     through ``support_transition``.
     Does nothing when nothing changes.
     """
-    application = _lock_application(
+    application = _lock(
         application,
         actor=actor,
         refusal=_("您无权修改这个事项。"),
@@ -677,7 +676,7 @@ def support_transition(
 ) -> SupportApplication:
     """Move an application to status ``to``; approved records the approved amount, allocated
     the allocated amount. Concurrent moves: one wins, the other gets ``ConflictError``."""
-    application = _lock_application(
+    application = _lock(
         application,
         actor=actor,
         refusal=_("您无权推进这个事项。"),

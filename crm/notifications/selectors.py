@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.access import in_scope
+from crm.access import bureau_leaders_q, in_scope, is_bureau_leader, sees_everything
 from crm.exceptions import NotFound
 from crm.models import Reminder, ReminderSchedule, TaskForce, User
 from crm.registry import ReminderItem, ReminderSource, reminder_sources
@@ -72,7 +72,7 @@ def overdue_scopes_for(user: User) -> list[str]:
     scopes = [OverdueScope.MINE.value]
     if team_task_force_ids(user):
         scopes.append(OverdueScope.TEAM.value)
-    if user.sees_everything:
+    if sees_everything(user):
         scopes.append(OverdueScope.ALL.value)
     return scopes
 
@@ -80,7 +80,7 @@ def overdue_scopes_for(user: User) -> list[str]:
 def scope_label(user: User, scope: str) -> str:
     """「我负责的」, 「本专班」, 「全县」 — or 「我可见范围」 for ``all`` when the user does not
     see the whole county."""
-    if scope == OverdueScope.ALL and not user.sees_everything:
+    if scope == OverdueScope.ALL and not sees_everything(user):
         return _("我可见范围")
     return str(OverdueScope(scope).label)
 
@@ -256,7 +256,7 @@ def reminders_plan(
     escalated = [item for item in items if item.days_overdue > schedule.escalation_days]
     wanted = Q(id__in={item.recipient_id for item in items} | set(leader_of.values()))
     if escalated:
-        wanted |= Q(role=User.Role.BUREAU_LEADER, is_active=True)
+        wanted |= bureau_leaders_q()
     users = {user.pk: user for user in User.objects.filter(wanted)}
     _prefill_task_forces(users.values())
 
@@ -271,7 +271,7 @@ def reminders_plan(
         leader_id = leader_of.get(item.task_force_id)
         if leader_id is not None:
             grouped[(Reminder.Kind.DIGEST, leader_id)].append(item)
-    bureau_leaders = [u for u in users.values() if u.role == User.Role.BUREAU_LEADER]
+    bureau_leaders = [u for u in users.values() if is_bureau_leader(u)]
     for chief in bureau_leaders:
         grouped[(Reminder.Kind.ESCALATION, chief.pk)] = list(escalated)
 
