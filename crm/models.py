@@ -129,6 +129,11 @@ class ChainLink(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     position = models.PositiveIntegerField(_("环节顺序"), default=0)
     description = models.TextField(_("说明"), blank=True)
+    local_enterprises = models.TextField(
+        _("本地龙头企业"),
+        blank=True,
+        help_text=_("本环节已在本地的骨干企业，每行一个；招商图谱据此显示本地基础。"),
+    )
 
     class Meta:
         verbose_name = _("产业链环节")
@@ -229,6 +234,18 @@ class ChangeLog(models.Model):
         ]
 
 
+class Weekday(models.IntegerChoices):
+    """Days of the week as ``datetime.date.weekday()`` numbers them."""
+
+    MONDAY = 0, _("星期一")
+    TUESDAY = 1, _("星期二")
+    WEDNESDAY = 2, _("星期三")
+    THURSDAY = 3, _("星期四")
+    FRIDAY = 4, _("星期五")
+    SATURDAY = 5, _("星期六")
+    SUNDAY = 6, _("星期日")
+
+
 class ReminderSchedule(models.Model):
     """When the morning reminders go out, edited by an administrator in the admin (one row).
 
@@ -254,6 +271,15 @@ class ReminderSchedule(models.Model):
         help_text=_("提请审批等待超过此天数仍未处理的，列入专班负责人的每日汇总。"),
     )
     is_enabled = models.BooleanField(_("启用每日提醒"), default=True)
+    weekly_report_weekday = models.PositiveSmallIntegerField(
+        _("周报发送日"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    weekly_report_at = models.TimeField(
+        _("周报发送时间"),
+        default=datetime.time(8, 0),
+        help_text=_("每周在此日此时（北京时间）之后把上周的周报发给局领导。"),
+    )
+    weekly_report_enabled = models.BooleanField(_("启用周报邮件"), default=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     class Meta:
@@ -267,6 +293,10 @@ class ReminderSchedule(models.Model):
             models.CheckConstraint(
                 condition=models.Q(approval_sla_days__gte=1),
                 name="%(app_label)s_%(class)s_approval_sla_days_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekly_report_weekday__lte=6),
+                name="%(app_label)s_%(class)s_weekly_report_weekday_valid",
             ),
         ]
 
@@ -319,6 +349,7 @@ class Reminder(models.Model):
         ESCALATION = "escalation", _("逾期督办")
         ASSIGNMENT = "assignment", _("新线索分派")
         APPROVAL = "approval", _("审批结果")
+        WEEKLY_REPORT = "weekly", _("周报")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -326,6 +357,8 @@ class Reminder(models.Model):
         FAILED = "failed", _("发送失败")
 
     DAILY_KINDS = (Kind.OFFICER, Kind.DIGEST, Kind.ESCALATION)
+    # Sent once a week (``day`` is the first day of the week reported on).
+    WEEKLY_KINDS = (Kind.WEEKLY_REPORT,)
     # Emails about one object, sent when it happens ("<source>:<id>" in ``ref``).
     SINGLE_KINDS = (Kind.ASSIGNMENT, Kind.APPROVAL)
 
@@ -362,7 +395,7 @@ class Reminder(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["officer", "digest", "escalation", "assignment", "approval"]
+                    kind__in=["officer", "digest", "escalation", "assignment", "approval", "weekly"]
                 ),
                 name="%(app_label)s_%(class)s_kind_valid",
             ),

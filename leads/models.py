@@ -329,6 +329,16 @@ class LeadTransition(models.Model):
         return f"{self.lead}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
 
+def forward_move_q(prefix: str = "") -> Q:
+    """Stage moves one step forward along the pipeline (collect → screen → dock → serve), the
+    moves the ranking and the reports count; ``prefix`` reaches the transition from another
+    model (``"transitions__"``)."""
+    moves = Q(pk__in=[])
+    for earlier, later in Lead.WORKFLOW.forward.items():
+        moves |= Q(**{f"{prefix}from_stage": earlier, f"{prefix}to_stage": later})
+    return moves
+
+
 class FollowUp(models.Model):
     """A 跟进记录: a call, visit, site inspection or meeting with the enterprise."""
 
@@ -478,3 +488,111 @@ class ApprovalRequest(models.Model):
     def days_waiting(self, today: datetime.date) -> int:
         """Whole days since the request was made (0 on the day itself)."""
         return (today - timezone.localdate(self.requested_at)).days
+
+
+class TargetEnterpriseQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> "TargetEnterpriseQuerySet":
+        """The targets ``user`` may see (see ``crm.access``), as for leads."""
+        return self.filter(scope_q(user, owner="owner", task_force="task_force"))
+
+
+class TargetEnterprise(models.Model):
+    """An enterprise an officer wants to attract (目标企业库), filed under a chain link.
+
+    A target turns a 补链 gap into work: ``leads.services.target_convert`` creates the lead
+    from it in one step and links the two (``lead``); a converted target stays in the library
+    as the lead's origin. ``company_key`` is the normalized name used to find it among leads.
+    """
+
+    company_name = models.CharField(_("企业名称"), max_length=200)
+    company_key = models.CharField(_("名称比对键"), max_length=200, db_index=True, editable=False)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    chain_link = models.ForeignKey(
+        ChainLink,
+        on_delete=models.PROTECT,
+        related_name="targets",
+        verbose_name=_("产业链环节"),
+    )
+    chain_role = models.CharField(
+        _("链上作用"), max_length=12, choices=Lead.ChainRole.choices, blank=True
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("所在地区"),
+    )
+    reason = models.TextField(
+        _("引进理由"), help_text=_("为什么要引进它：补哪个缺口、有什么优势。")
+    )
+    contact_hint = models.CharField(_("联系渠道"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_targets",
+        verbose_name=_("负责人"),
+    )
+    task_force = models.ForeignKey(
+        TaskForce,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name=_("专班"),
+    )
+    lead = models.OneToOneField(
+        Lead,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="target",
+        verbose_name=_("转化的线索"),
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("最后修改人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = TargetEnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目标企业")
+        verbose_name_plural = _("目标企业")
+        ordering = ["chain_link", "company_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="%(app_label)s_%(class)s_credit_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(chain_role__in=["", "extend", "fill", "strengthen"]),
+                name="%(app_label)s_%(class)s_chain_role_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["chain_link", "lead"])]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:target_detail", args=[self.pk])
+
+    @property
+    def is_converted(self) -> bool:
+        return self.lead_id is not None

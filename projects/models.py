@@ -387,6 +387,37 @@ class Target(models.Model):
         return (self.due_on - today).days
 
 
+class AnnualGoal(models.Model):
+    """The year's goals an administrator sets: 签约额 and 到位资金 the bureau must reach.
+
+    The cockpit sets the amounts reached so far against them, and against the share of the
+    year gone by (超进度 when ahead of it, 欠进度 when behind).
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("年度"), unique=True, validators=[MinValueValidator(2000)]
+    )
+    signed_amount = _money(_("签约额目标（万元）"))
+    funds_in_place = _money(_("到位资金目标（万元）"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("年度目标")
+        verbose_name_plural = _("年度目标")
+        ordering = ["-year"]
+        constraints = [
+            _not_negative("signed_amount"),
+            _not_negative("funds_in_place"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000), name="%(app_label)s_%(class)s_year_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("%(year)s 年度目标") % {"year": self.year})
+
+
 class ProjectTransition(models.Model):
     """One recorded status move of a project: from, to, the date it happened, who and why."""
 
