@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from dashboard import views
+from dashboard.views import work
 
 app_name = "dashboard"
 urlpatterns = [
-    path("", views.my_work_page, name="my_work"),
+    path("", work.my_work_page, name="my_work"),
 ]

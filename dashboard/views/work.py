@@ -1,4 +1,4 @@
-"""Pages that read across apps; for now the 我的工作台 page."""
+"""我的工作台: the officer's page."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
