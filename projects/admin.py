@@ -25,6 +25,7 @@ from crm.admin_services import RecordedDeleteMixin, ServiceAdminMixin, page_link
 from projects import services
 from projects.models import (
     CapitalIncrease,
+    FundsArrival,
     ProgressReport,
     Project,
     ProjectTransition,
@@ -93,6 +94,15 @@ class CapitalIncreaseInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("created_by")
 
 
+class FundsArrivalInline(ReadOnlyInline):
+    model = FundsArrival
+    fields = ("arrived_on", "amount", "note", "created_by")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FundsArrival]:
+        return super().get_queryset(request).select_related("created_by")
+
+
 @admin.register(Project)
 class ProjectAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Projects through ``project_create`` / ``project_update``; moves on the project page."""
@@ -153,7 +163,13 @@ class ProjectAdmin(ServiceAdminMixin, admin.ModelAdmin):
             {"fields": ("version", "created_by", "created_at", "updated_by", "updated_at")},
         ),
     )
-    inlines = (TransitionInline, ProgressReportInline, TaskInline, CapitalIncreaseInline)
+    inlines = (
+        TransitionInline,
+        ProgressReportInline,
+        TaskInline,
+        CapitalIncreaseInline,
+        FundsArrivalInline,
+    )
 
     @admin.display(description=_("状态变更"))
     def status_page(self, project: Project) -> SafeString | str:
@@ -196,6 +212,33 @@ class CapitalIncreaseAdmin(ServiceAdminMixin, admin.ModelAdmin):
             agreed_on=data["agreed_on"],
             amount=data["amount"],
             signed_amount=data["signed_amount"],
+            note=data["note"],
+        )
+
+
+@admin.register(FundsArrival)
+class FundsArrivalAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Arrivals of funds through ``funds_arrival_record``, which adds them to the project's
+    到位资金; a mistake is corrected by a negative arrival (核减), never by deleting."""
+
+    service_create_fields = ("project", "arrived_on", "amount", "note")
+    list_display = ("project", "arrived_on", "amount", "note", "created_by")
+    list_select_related = ("project", "created_by")
+    search_fields = ("project__name", "note")
+    date_hierarchy = "arrived_on"
+    raw_id_fields = ("project",)
+
+    def delete_refusal(self, obj: FundsArrival) -> str:
+        return gettext(
+            "资金到位记录已计入项目的到位资金，不能删除；如有差错请登记一笔核减（负数）。"
+        )
+
+    def service_create(self, request: HttpRequest, data: Mapping[str, Any]) -> FundsArrival:
+        return services.funds_arrival_record(
+            project=data["project"],
+            actor=request.user,
+            arrived_on=data["arrived_on"],
+            amount=data["amount"],
             note=data["note"],
         )
 

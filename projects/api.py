@@ -6,6 +6,9 @@ Endpoints (under ``/api/v1/``; session or token authentication)::
     POST  projects/                  create (status negotiating)
     GET   projects/{id}/             one project (404 outside your scope)
     PATCH projects/{id}/             change fields; optional "version" (409 when stale)
+    GET   projects/{id}/funds/       the project's arrivals of funds (到位资金), newest first
+    POST  projects/{id}/funds/       {"arrived_on": "2026-11-20", "amount": "2000", "note": ""}
+                                     records an arrival (negative: a correction) and adds it
     POST  projects/{id}/transition/  {"to": "signed", "date": "2026-11-20",
                                       "signed_amount": "52000", "reason": "", "version": 3}
     GET   projects/board/            columns with count, total investment and cards, the rates
@@ -40,6 +43,7 @@ from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import Project
 from projects.serializers import (
     BoardSerializer,
+    FundsArrivalSerializer,
     ProjectSerializer,
     ProjectTransitionSerializer,
     SupportApplicationSerializer,
@@ -146,6 +150,31 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return Response(
             ProjectSerializer(self.get_object(), context=self.get_serializer_context()).data
         )
+
+    @extend_schema(
+        methods=["GET"],
+        summary=gettext_lazy("资金到位记录"),
+        responses={200: FundsArrivalSerializer(many=True), **error_responses(404, *READ_ERRORS)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary=gettext_lazy("登记资金到位"),
+        description=gettext_lazy(
+            "登记某日到位的资金并计入项目的到位资金；核减填负数，到位资金不能因此为负。"
+        ),
+        request=FundsArrivalSerializer,
+        responses={201: FundsArrivalSerializer, **error_responses(*WRITE_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=FundsArrivalSerializer)
+    def funds(self, request: Request, pk: str) -> Response:
+        """The project's arrivals of funds, or record one."""
+        project = self.get_object()
+        if request.method == "GET":
+            arrivals = project.funds_arrivals.select_related("created_by")
+            return Response(FundsArrivalSerializer(arrivals, many=True).data)
+        data = validated_data(FundsArrivalSerializer(data=request.data))
+        arrival = services.funds_arrival_record(project=project, actor=request.user, **data)
+        return Response(FundsArrivalSerializer(arrival).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=gettext_lazy("项目看板"),

@@ -31,10 +31,25 @@ from crm.models import Industry, TaskForce, User
 from crm.validators import credit_code_check_character
 from leads.models import Lead
 from projects import services
-from projects.models import Project, ProjectTransition, SupportApplication, Target
+from projects.models import FundsArrival, Project, ProjectTransition, SupportApplication, Target
 
 SEED = 20261128
 S = Project.Status
+
+
+def funds_instalments(
+    total: Decimal, signed_on: datetime.date, today: datetime.date, rng: random.Random
+) -> list[tuple[datetime.date, Decimal]]:
+    """``total`` (whole 万元) split into one to three arrivals between signing and today."""
+    total = total.quantize(Decimal(1))
+    if total <= 0:
+        return []
+    span = max((today - signed_on).days, 0)
+    count = min(rng.randint(1, 3), int(total))
+    days = sorted(signed_on + datetime.timedelta(days=rng.randint(0, span)) for _ in range(count))
+    share = (total / count).quantize(Decimal(1))
+    amounts = [share] * (count - 1) + [total - share * (count - 1)]
+    return list(zip(days, amounts, strict=True))
 
 
 @dataclass(frozen=True)
@@ -395,9 +410,11 @@ class Seeder:
             Project.objects.filter(pk=project.pk).update(status_changed_on=since)
         if project.reached_signed and project.status != S.STALLED:
             funds = project.signed_amount * Decimal(rng.choice([10, 25, 40, 60, 85, 100])) / 100
-            project = services.project_update(
-                project=project, actor=self.actor, data={"funds_in_place": funds.quantize(1)}
-            )
+            for day, amount in funds_instalments(funds, project.signed_on, self.today, rng):
+                services.funds_arrival_record(
+                    project=project, actor=self.actor, amount=amount, arrived_on=day
+                )
+            project.refresh_from_db()
         return project
 
     def create(
@@ -550,6 +567,14 @@ class Seeder:
             )
             histories.append([(step, dates[step]) for step in reached])
         Project.objects.bulk_create(projects)
+        FundsArrival.objects.bulk_create(
+            FundsArrival(project=project, arrived_on=day, amount=amount, created_by=self.actor)
+            for project in projects
+            if project.funds_in_place
+            for day, amount in funds_instalments(
+                project.funds_in_place, project.signed_on, self.today, random.Random(project.pk)
+            )
+        )
         ProjectTransition.objects.bulk_create(
             ProjectTransition(
                 project=project,

@@ -83,6 +83,17 @@ class CapitalIncreaseForm(BoundedInputMixin, forms.Form):
     note = forms.CharField(label=_("说明"), required=False)
 
 
+class FundsArrivalForm(BoundedInputMixin, forms.Form):
+    arrived_on = forms.DateField(label=_("到位日期"), widget=DATE)
+    amount = forms.DecimalField(
+        label=_("到位金额（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("核减时填负数。"),
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+
 class ProgressReportForm(BoundedInputMixin, forms.Form):
     reported_on = forms.DateField(label=_("报告日期"), widget=DATE)
     percent = forms.IntegerField(label=_("形象进度（%）"), min_value=0, max_value=100)

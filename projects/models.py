@@ -387,6 +387,48 @@ class Target(models.Model):
         return (self.due_on - today).days
 
 
+class FundsArrival(models.Model):
+    """A change of a project's 到位资金 on a day: funds that arrived, or a correction (核减).
+
+    ``Project.funds_in_place`` is the running total; every change to it is written here by
+    ``projects.services`` (the form, the API, the admin and ``funds_arrival_record`` alike), so
+    the cockpit and the reports can say how much arrived in a month or a year.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="funds_arrivals", verbose_name=_("项目")
+    )
+    arrived_on = models.DateField(_("到位日期"))
+    amount = models.DecimalField(
+        _("到位金额（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("核减时为负数。"),
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("资金到位记录")
+        verbose_name_plural = _("资金到位记录")
+        ordering = ["-arrived_on", "-id"]
+        indexes = [models.Index(fields=["arrived_on", "project"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(amount=0), name="%(app_label)s_%(class)s_amount_not_zero"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.arrived_on} {self.amount}"
+
+
 class AnnualGoal(models.Model):
     """The year's goals an administrator sets: 签约额 and 到位资金 the bureau must reach.
 

@@ -17,7 +17,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
 from crm import audit
@@ -27,6 +27,7 @@ from crm.models import User
 from crm.notifications.selectors import overdue_scope_q
 from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import (
+    FundsArrival,
     ProgressReport,
     Project,
     ProjectTransition,
@@ -361,3 +362,36 @@ def support_totals(applications: QuerySet[SupportApplication], by: str) -> list[
         .order_by(by)
     )
     return [{**row, "key": row[by], "label": labels.get(row[by], row[by])} for row in rows]
+
+
+# Funds in place ----------------------------------------------------------------------------
+
+
+def funds_arrivals(*, project: Project, limit: int = 12) -> list[FundsArrival]:
+    """The project's latest arrivals of funds, newest first (the project page lists them)."""
+    return list(project.funds_arrivals.select_related("created_by")[:limit])
+
+
+def funds_arrived(projects: QuerySet[Project], start: datetime.date, end: datetime.date) -> Decimal:
+    """到位资金 that arrived from ``start`` to ``end`` (both included) on ``projects`` (already
+    scoped), net of corrections."""
+    return FundsArrival.objects.filter(
+        project__in=projects.order_by().values("id"), arrived_on__range=(start, end)
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def funds_by_month(
+    projects: QuerySet[Project], start: datetime.date, end: datetime.date
+) -> dict[datetime.date, Decimal]:
+    """到位资金 per month from ``start`` to ``end``: first day of the month → amount (months
+    without arrivals are left out)."""
+    rows = (
+        FundsArrival.objects.filter(
+            project__in=projects.order_by().values("id"), arrived_on__range=(start, end)
+        )
+        .annotate(month=TruncMonth("arrived_on"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+    return {row["month"]: row["total"] for row in rows}

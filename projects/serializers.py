@@ -10,7 +10,7 @@ from rest_framework import serializers
 from crm.api import StrictInputMixin, VersionField
 from crm.models import ChainLink, Industry, TaskForce, User
 from crm.validators import validate_credit_code
-from projects.models import Project, SupportApplication
+from projects.models import FundsArrival, Project, SupportApplication
 
 
 def _check_credit_code(value: str) -> None:
@@ -149,6 +149,15 @@ class ProjectTransitionSerializer(StrictInputMixin, serializers.Serializer):
         max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
     )
     version = VersionField(allow_null=True, default=None)
+
+
+class FundsArrivalSerializer(StrictInputMixin, serializers.ModelSerializer):
+    created_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = FundsArrival
+        fields = ("id", "arrived_on", "amount", "note", "created_by", "created_at")
+        read_only_fields = ("id", "created_by", "created_at")
 
 
 class SupportApplicationSerializer(StrictInputMixin, serializers.ModelSerializer):

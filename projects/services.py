@@ -27,6 +27,7 @@ from crm.validators import is_valid_credit_code, normalize_credit_code
 from leads.models import Lead
 from projects.models import (
     CapitalIncrease,
+    FundsArrival,
     ProgressReport,
     Project,
     ProjectTransition,
@@ -257,7 +258,8 @@ def project_update(
         if "credit_code" in changed or "category" in changed:
             _check_credit_code(project)
 
-    project, _changed = writes.record_update(
+    funds_before = project.funds_in_place
+    project, changed = writes.record_update(
         project,
         actor=actor,
         data=data,
@@ -266,7 +268,63 @@ def project_update(
         clean_exclude=["lead", "credit_code"],
         unique_handlers=UNIQUE_HANDLERS,
     )
+    if "funds_in_place" in changed:
+        # Typed over as a new total: the difference arrived (or was corrected) today.
+        FundsArrival.objects.create(
+            project=project,
+            arrived_on=timezone.localdate(),
+            amount=project.funds_in_place - funds_before,
+            note=_("修改项目时更新到位资金"),
+            created_by=actor,
+        )
     return project
+
+
+@transaction.atomic
+def funds_arrival_record(
+    *,
+    project: Project,
+    actor: User,
+    amount: Decimal,
+    arrived_on: datetime.date,
+    note: str = "",
+) -> FundsArrival:
+    """Record funds that arrived on a day (or a correction, negative) and add them to the
+    project's 到位资金; the total never goes below zero."""
+    if amount is None or amount == 0:
+        raise DomainError.for_field("amount", _("到位金额不能为零（核减请填负数）。"))
+    if arrived_on > timezone.localdate():
+        raise DomainError.for_field("arrived_on", _("到位日期不能晚于今天。"))
+    project = _lock(project, actor=actor, refusal=_("您无权修改这个项目。"))
+    total = project.funds_in_place + amount
+    if total < 0:
+        raise DomainError.for_field(
+            "amount",
+            _("核减后到位资金将为负数（现为 %(total)s 万元），请核对金额。")
+            % {"total": project.funds_in_place},
+        )
+    arrival = FundsArrival(
+        project=project, arrived_on=arrived_on, amount=amount, note=note, created_by=actor
+    )
+    writes.check_single_line(arrival, ["note"])
+    writes.full_clean(arrival)
+    try:
+        project._meta.get_field("funds_in_place").clean(total, project)
+    except ValidationError:
+        raise DomainError.for_field(
+            "amount", _("到位资金超出可记录的范围（最多 12 位整数的万元数），请核对金额。")
+        ) from None
+    arrival.save()
+    writes.record_update(
+        project,
+        actor=actor,
+        data={"funds_in_place": total},
+        editable=("funds_in_place",),
+        extra_changes=[
+            {"field": "funds_arrival", "label": str(_("资金到位")), "old": "", "new": str(arrival)}
+        ],
+    )
+    return arrival
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("<int:pk>/transition/", views.project_transition, name="transition"),
     path("<int:pk>/capital-increase/", views.capital_increase_create, name="capital_increase"),
+    path("<int:pk>/funds/", views.funds_arrival_create, name="funds_arrival"),
     path("<int:pk>/progress/", views.progress_create, name="progress_create"),
     path("<int:pk>/tasks/", views.task_create, name="task_create"),
     path("progress/<int:pk>/solve/", views.progress_solve, name="progress_solve"),

@@ -29,6 +29,7 @@ from leads.selectors import lead_get
 from projects import exports, rules, selectors, services
 from projects.forms import (
     CapitalIncreaseForm,
+    FundsArrivalForm,
     LeadConversionForm,
     ProgressReportForm,
     ProjectEditForm,
@@ -177,6 +178,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress_form": ProgressReportForm(initial={"reported_on": today}),
             "task_form": TaskForm(project=project),
             "increase_form": CapitalIncreaseForm(initial={"agreed_on": today}),
+            "funds_form": FundsArrivalForm(initial={"arrived_on": today}),
+            "funds_arrivals": selectors.funds_arrivals(project=project),
             "reports": selectors.progress_reports(project=project),
             "tasks": selectors.project_tasks(project=project),
             "increases": project.capital_increases.select_related("created_by"),
@@ -390,6 +393,19 @@ def capital_increase_create(request: HttpRequest, pk: int) -> HttpResponse:
             amount=data["amount"],
             signed_amount=data["signed_amount"] or 0,
             note=data["note"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def funds_arrival_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_form_post(
+        request,
+        pk,
+        FundsArrivalForm,
+        lambda project, data: services.funds_arrival_record(
+            project=project, actor=request.user, **data
         ),
     )
 
