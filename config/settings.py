@@ -113,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard:my_work"
+LOGIN_REDIRECT_URL = "dashboard:landing"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked-out username + address before the password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -169,8 +169,42 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Attachments of leads, projects and 对上争取 (crm.attachments): files under MEDIA_ROOT, or in
+# an S3-compatible store (MinIO, a cloud's object storage) when AWS_STORAGE_BUCKET_NAME is
+# set. Never served by URL: MEDIA_URL is routed nowhere and whitenoise serves only STATIC_ROOT,
+# so every download goes through crm.files_views, which checks who asks each time.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "20"))
+# Above 0, a download from S3 redirects (after the check) to a presigned URL valid this long.
+ATTACHMENT_PRESIGNED_SECONDS = int(os.environ.get("ATTACHMENT_PRESIGNED_SECONDS", "0"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    ATTACHMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # e.g. http://minio.intranet:9000; empty for AWS itself
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Empty: boto3 finds the keys itself (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+            "access_key": os.environ.get("AWS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            # MinIO and most stores on an intranet address buckets by path, not by host name.
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    ATTACHMENT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -306,6 +340,11 @@ REMINDER_MAX_RETRIES = int(os.environ.get("REMINDER_MAX_RETRIES", "5"))
 REMINDER_RETRY_BASE_SECONDS = float(os.environ.get("REMINDER_RETRY_BASE_SECONDS", "60"))
 REMINDER_RETRY_MAX_SECONDS = float(os.environ.get("REMINDER_RETRY_MAX_SECONDS", "900"))
 REMINDER_REQUEUE_AFTER_SECONDS = int(os.environ.get("REMINDER_REQUEUE_AFTER_SECONDS", "7200"))
+# Task forces' group robots (crm.notifications.webhooks): only these hosts (SSRF), https
+# unless WEBHOOK_ALLOW_HTTP (development and tests with a local fake robot), a short timeout.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 
 # Mail, under Django's own setting names. Development prints mail to the console.
 EMAIL_BACKEND = os.environ.get(
@@ -390,6 +429,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SITE_NAME = _("招商线索管理系统")
+# The county (or county-level city) the bureau serves: the reports' titles (「虎林市招商工作周报」).
+COUNTY_NAME = os.environ.get("COUNTY_NAME", "虎林市")
 
 # The security log (crm.security): kept this many days, never fewer than 180 (等保 2.0).
 SECURITY_LOG_RETENTION_DAYS = int(os.environ.get("SECURITY_LOG_RETENTION_DAYS", "180"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("projects/", include("projects.urls")),
     path("reminders/", include("crm.notifications.urls")),
+    path("notices/", include("crm.notifications.notice_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # The OpenAPI schema (token or session, like every endpoint) and its Swagger UI for signed-in

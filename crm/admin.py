@@ -12,7 +12,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -23,9 +23,12 @@ from crm import (
 from crm.admin_services import RecordedDeleteMixin
 from crm.auth_events import password_changed
 from crm.models import (
+    Attachment,
     ChainLink,
     ChangeLog,
     Channel,
+    Comment,
+    ImportLog,
     Industry,
     IndustryChain,
     Region,
@@ -199,8 +202,8 @@ class ChainLinkAdmin(RecordedDeleteMixin, admin.ModelAdmin):
 class ChangeLogAdmin(admin.ModelAdmin):
     """The audit trail, read-only: it is written by services and never edited."""
 
-    list_display = ("changed_at", "action", "content_type", "object_repr", "actor")
-    list_filter = ("content_type", "action")
+    list_display = ("changed_at", "action", "content_type", "object_repr", "actor", "source")
+    list_filter = ("content_type", "action", "source")
     list_select_related = ("content_type", "actor")
     search_fields = ("object_repr",)
     date_hierarchy = "changed_at"
@@ -211,6 +214,7 @@ class ChangeLogAdmin(admin.ModelAdmin):
         "object_id",
         "object_repr",
         "actor",
+        "source",
         "changes_table",
     )
     readonly_fields = fields
@@ -239,4 +243,114 @@ class ChangeLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: ChangeLog | None = None) -> bool:
+        return False
+
+
+@admin.register(ImportLog)
+class ImportLogAdmin(admin.ModelAdmin):
+    """Every 台账 import, read-only: written by ``crm.imports``, never edited."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "file_name",
+        "actor",
+        "status",
+        "row_count",
+        "created_count",
+        "updated_count",
+        "skipped_count",
+        "error_count",
+    )
+    list_filter = ("kind", "status", "dry_run")
+    list_select_related = ("actor",)
+    search_fields = ("file_name", "sha256", "actor__username", "actor__full_name")
+    date_hierarchy = "created_at"
+    exclude = ("stored_file",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ImportLog | None = None) -> bool:
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """The files attached to records, read-only: uploaded and removed on the records' pages
+    (``crm.attachments``, which keeps the history); the file opens through the checked view."""
+
+    list_display = (
+        "uploaded_at",
+        "original_name",
+        "content_type",
+        "object_id",
+        "size",
+        "uploaded_by",
+        "removed_at",
+        "download",
+    )
+    list_filter = ("content_type", "mime_type", ("removed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("content_type", "uploaded_by")
+    search_fields = ("original_name", "sha256", "uploaded_by__username", "uploaded_by__full_name")
+    date_hierarchy = "uploaded_at"
+    exclude = ("storage_name",)
+    readonly_fields = (
+        "content_type",
+        "object_id",
+        "original_name",
+        "size",
+        "mime_type",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "removed_at",
+        "removed_by",
+        "removal_reason",
+        "download",
+    )
+
+    @admin.display(description=_("下载"))
+    def download(self, attachment: Attachment) -> SafeString | str:
+        if attachment.is_removed:
+            return "—"
+        return format_html('<a href="{}">{}</a>', attachment.get_absolute_url(), _("下载"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Attachment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Attachment | None = None) -> bool:
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Comments on records, read-only: written on the records' pages (``crm.comments``), never
+    edited."""
+
+    list_display = ("created_at", "author", "content_type", "object_id", "excerpt")
+    list_filter = ("content_type",)
+    list_select_related = ("content_type", "author")
+    search_fields = ("body", "author__username", "author__full_name")
+    date_hierarchy = "created_at"
+    fields = ("content_type", "object_id", "author", "created_at", "body", "mentions")
+    readonly_fields = fields
+
+    @admin.display(description=_("内容"))
+    def excerpt(self, comment: Comment) -> str:
+        return str(comment)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
         return False

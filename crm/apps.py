@@ -12,10 +12,14 @@ class CrmConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth import signals as auth_signals
 
-        from crm import auth_events
+        from crm import auth_events, comments
 
         # The reminder engine's admin lives in its package, registered with the default site here.
-        from crm.notifications import admin  # noqa: F401
+        from crm.notifications import admin, notices  # noqa: F401
+
+        # People mentioned in a comment find it in their inbox (crm.notifications.notices).
+        if notices.notify_mentioned not in comments.mention_hooks:
+            comments.mention_hooks.append(notices.notify_mentioned)
 
         # Sign-ins, failures, lockouts and sign-outs go to the security log (crm.auth_events).
         for signal, receiver in (

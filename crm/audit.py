@@ -1,6 +1,13 @@
-"""Change history: services call these to record who changed what, field by field."""
+"""Change history: services call these to record who changed what, field by field.
 
-from collections.abc import Iterable
+Each row says where the change was made (``ChangeLog.source``): the web pages unless a caller
+says otherwise for everything it runs (``change_source``), so a service called by the import
+writes its history marked as imported without taking a new argument.
+"""
+
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -45,6 +52,21 @@ def changes_since(instance: models.Model, before: dict[str, str]) -> list[dict]:
     ]
 
 
+_source: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "change_source", default=ChangeLog.Source.WEB
+)
+
+
+@contextlib.contextmanager
+def change_source(source: str) -> Iterator[None]:
+    """Mark every history row written inside the block as made from ``source``."""
+    token = _source.set(source)
+    try:
+        yield
+    finally:
+        _source.reset(token)
+
+
 def change_record(
     *,
     instance: models.Model,
@@ -60,7 +82,28 @@ def change_record(
         action=action,
         actor=actor,
         changes=changes or [],
+        source=_source.get(),
     )
+
+
+def creation_entries(*, instances: Sequence[models.Model], actor: User | None) -> list[ChangeLog]:
+    """The unsaved create rows of many new records of one model, for the caller to insert in
+    bulk with the records (an import)."""
+    if not instances:
+        return []
+    content_type = ContentType.objects.get_for_model(instances[0])
+    source = _source.get()
+    return [
+        ChangeLog(
+            content_type=content_type,
+            object_id=instance.pk,
+            object_repr=str(instance)[:200],
+            action=ChangeLog.Action.CREATE,
+            actor=actor,
+            source=source,
+        )
+        for instance in instances
+    ]
 
 
 # Never copied into the history, even from a deleted row: a password hash is a secret.

@@ -15,11 +15,12 @@ def navigation(request: HttpRequest) -> dict:
 
 
 def reminders(request: HttpRequest) -> dict:
-    """``reminder_count``: the user's overdue items for the navigation badge.
+    """``reminder_count``: the user's overdue items for the navigation badge; ``notice_count``:
+    their unread notices for the bell.
 
-    A callable, so the count is queried only on pages whose template shows it.
+    Callables, so each count is queried (once) only on pages whose template shows it.
     """
-    from crm.notifications.selectors import user_overdue_count
+    from crm.notifications.selectors import unread_notice_count, user_overdue_count
 
     user = getattr(request, "user", None)
 
@@ -30,4 +31,11 @@ def reminders(request: HttpRequest) -> dict:
             request._reminder_count = user_overdue_count(user=user, today=timezone.localdate())
         return request._reminder_count
 
-    return {"reminder_count": count}
+    def unread() -> int:
+        if user is None or not user.is_authenticated:
+            return 0
+        if not hasattr(request, "_notice_count"):
+            request._notice_count = unread_notice_count(user=user)
+        return request._notice_count
+
+    return {"reminder_count": count, "notice_count": unread}

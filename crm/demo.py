@@ -4,8 +4,15 @@
 ``seed_demo`` command, the README and the tests rely on. ``seed`` follows the contract of
 ``dashboard.management.commands.seed_demo``: it creates what is missing, keyed by username and
 task-force code, and leaves existing rows (and passwords a user has changed) alone.
+
+``--users`` and ``--task-forces`` grow the bureau to a benchmark's size (``scaled_specs``): the
+demo's seven 专班 again as second, third … groups, each with its own leader and officers, so that
+the leads spread over them and an officer sees what an officer of a large bureau sees.
 """
 
+import argparse
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -13,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.models import Industry, TaskForce, User
+from crm.models import ChainLink, Industry, TaskForce, User
 
 # The one password every demo login uses; documented in the README and printed by seed_demo.
 DEMO_PASSWORD = "demo12345"
@@ -228,16 +235,139 @@ def login_table_markdown() -> str:
     return "\n".join(lines)
 
 
+# --- a benchmark's bureau: more users and task forces -------------------------------------------
+
+# The extra users' names: drawn by their number, so every run gives the same ones.
+EXTRA_SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高郑"
+EXTRA_GIVEN_NAMES = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀华平刚桂英建国志红玉兰海峰"
+GROUP_NUMERALS = "零一二三四五六七八九十"
+
+
+def group_label(group: int) -> str:
+    """第二组 … 第十组, then 第11组: how a bureau numbers the groups of one 专班 (demo data, like
+    the demo's names, is not translated)."""
+    return f"第{GROUP_NUMERALS[group] if group < len(GROUP_NUMERALS) else group}组"
+
+
+def extra_person(number: int) -> tuple[str, str]:
+    """(full name, mobile number) of extra user ``number``."""
+    surname = EXTRA_SURNAMES[number % len(EXTRA_SURNAMES)]
+    given = EXTRA_GIVEN_NAMES[(number * 7 + 3) % len(EXTRA_GIVEN_NAMES)]
+    if number % 3:
+        given += EXTRA_GIVEN_NAMES[(number * 13 + 5) % len(EXTRA_GIVEN_NAMES)]
+    return surname + given, f"138{number:08d}"
+
+
+def scaled_specs(
+    *, users: int, task_forces: int
+) -> tuple[tuple[DemoUser, ...], tuple[DemoTaskForce, ...]]:
+    """The demo's users and task forces grown to ``users`` and ``task_forces`` in all.
+
+    Extra task force ``i`` is the demo's task force ``i mod 7`` again (its industries, a group
+    number in its name). Each gets a new leader while new users last (after that the demo
+    leader of the original leads it too); the remaining new users are officers spread over the
+    extra task forces (every fourth in two of them), or over the demo's when there are none.
+    The same arguments give the same specs, so a rerun finds what an earlier run created.
+    """
+    if users < len(DEMO_USERS) or task_forces < len(DEMO_TASK_FORCES):
+        raise ValueError("a bureau smaller than the demo's own")
+    demo_count = len(DEMO_TASK_FORCES)
+    extra_task_forces = []
+    for index in range(task_forces - demo_count):
+        base = DEMO_TASK_FORCES[index % demo_count]
+        group = index // demo_count + 2
+        extra_task_forces.append(
+            dataclasses.replace(
+                base,
+                code=f"{base.code}-{group}",
+                name=f"{base.name}（{group_label(group)}）",
+            )
+        )
+    extra_users = users - len(DEMO_USERS)
+    new_leaders = min(len(extra_task_forces), extra_users)
+    user_specs = {spec.username: spec for spec in DEMO_USERS}
+    for index, task_force in enumerate(extra_task_forces[new_leaders:], start=new_leaders):
+        base = DEMO_TASK_FORCES[index % demo_count].code
+        leader = next(spec for spec in user_specs.values() if base in spec.leads)
+        user_specs[leader.username] = dataclasses.replace(
+            leader, leads=(*leader.leads, task_force.code)
+        )
+    for index, task_force in enumerate(extra_task_forces[:new_leaders]):
+        name, phone = extra_person(index)
+        username = f"leader{index + 1:03d}"
+        user_specs[username] = DemoUser(
+            username,
+            name,
+            Role.LEADER,
+            f"{task_force.name}负责人",
+            BUREAU,
+            phone,
+            leads=(task_force.code,),
+        )
+    teams = [tf.code for tf in extra_task_forces or DEMO_TASK_FORCES]
+    for index in range(extra_users - new_leaders):
+        member_of = (teams[index % len(teams)],)
+        if index % 4 == 3 and len(teams) > 1:
+            member_of += (teams[(index + 1) % len(teams)],)
+        name, phone = extra_person(new_leaders + index)
+        username = f"officer{index + 1:04d}"
+        user_specs[username] = DemoUser(
+            username, name, Role.OFFICER, "招商专员", BUREAU, phone, member_of=member_of
+        )
+    return tuple(user_specs.values()), DEMO_TASK_FORCES + tuple(extra_task_forces)
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number not below ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(_("应为整数：%(value)s") % {"value": text}) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                _("不能少于 %(minimum)d（演示数据本身就有这么多）。") % {"minimum": minimum}
+            )
+        return value
+
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--users`` and ``--task-forces``: the bureau's size, the demo's own rows included."""
+    parser.add_argument(
+        "--users",
+        type=at_least(len(DEMO_USERS)),
+        default=len(DEMO_USERS),
+        help=_("用户总数，含演示账号（默认 %(default)d；性能测试用 500）。")
+        % {"default": len(DEMO_USERS)},
+    )
+    parser.add_argument(
+        "--task-forces",
+        type=at_least(len(DEMO_TASK_FORCES)),
+        default=len(DEMO_TASK_FORCES),
+        help=_("专班总数，含演示专班（默认 %(default)d；性能测试用 50）。")
+        % {"default": len(DEMO_TASK_FORCES)},
+    )
+
+
+def specs_for(options: dict[str, Any]) -> tuple[tuple[DemoUser, ...], tuple[DemoTaskForce, ...]]:
+    """The users and task forces ``seed_demo``'s options ask for (the demo's when absent)."""
+    return scaled_specs(
+        users=options.get("users") or len(DEMO_USERS),
+        task_forces=options.get("task_forces") or len(DEMO_TASK_FORCES),
+    )
+
+
 @transaction.atomic
 def seed(*, stdout: TextIO, options: dict[str, Any]) -> None:
     """Create the demo users and task forces that are missing (see the module docstring)."""
-    existing = set(
-        User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
-            "username", flat=True
-        )
-    )
+    user_specs, task_force_specs = specs_for(options)
+    usernames = [spec.username for spec in user_specs]
+    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     # Hashing is deliberately slow; the password is public, so one hash serves every new user.
-    password_hash = make_password(DEMO_PASSWORD) if len(existing) < len(DEMO_USERS) else ""
+    password_hash = make_password(DEMO_PASSWORD) if len(existing) < len(user_specs) else ""
     new_users = [
         User(
             username=spec.username,
@@ -250,41 +380,86 @@ def seed(*, stdout: TextIO, options: dict[str, Any]) -> None:
             is_superuser=spec.role == Role.ADMIN,
             password=password_hash,
         )
-        for spec in DEMO_USERS
+        for spec in user_specs
         if spec.username not in existing
     ]
-    User.objects.bulk_create(new_users)
-    users = {
-        u.username: u for u in User.objects.filter(username__in=[s.username for s in DEMO_USERS])
-    }
+    User.objects.bulk_create(new_users, batch_size=1000)
+    users = {u.username: u for u in User.objects.filter(username__in=usernames)}
 
     industries = {i.code: i for i in Industry.objects.all()}
     existing_tf = set(
-        TaskForce.objects.filter(code__in=[tf.code for tf in DEMO_TASK_FORCES]).values_list(
+        TaskForce.objects.filter(code__in=[tf.code for tf in task_force_specs]).values_list(
             "code", flat=True
         )
     )
-    created_tf = 0
-    for spec in DEMO_TASK_FORCES:
-        if spec.code in existing_tf:
-            continue
-        leader = next(u for u in DEMO_USERS if spec.code in u.leads)
-        task_force = TaskForce.objects.create(
+    leader_of = {code: spec.username for spec in user_specs for code in spec.leads}
+    members_of: dict[str, list[str]] = {}
+    for spec in user_specs:
+        for code in spec.member_of:
+            members_of.setdefault(code, []).append(spec.username)
+    new_task_forces = [
+        TaskForce(
             code=spec.code,
             name=spec.name,
-            leader=users[leader.username],
+            leader=users[leader_of[spec.code]],
             industry=industries.get(spec.industry) if spec.industry else None,
             description=spec.description,
         )
-        # Membership is set only when the task force is new, so a rerun keeps an
-        # administrator's later changes.
-        task_force.members.add(*[users[u.username] for u in DEMO_USERS if spec.code in u.member_of])
-        created_tf += 1
+        for spec in task_force_specs
+        if spec.code not in existing_tf
+    ]
+    TaskForce.objects.bulk_create(new_task_forces)
+    # Membership is set only when the task force is new, so a rerun keeps an administrator's
+    # later changes.
+    membership = TaskForce.members.through
+    membership.objects.bulk_create(
+        membership(taskforce_id=task_force.pk, user_id=users[username].pk)
+        for task_force in new_task_forces
+        for username in members_of.get(task_force.code, ())
+    )
 
-    if new_users or created_tf:
+    if new_users or new_task_forces:
         stdout.write(
             _("用户：新建 %(users)d 个；专班：新建 %(task_forces)d 个。")
-            % {"users": len(new_users), "task_forces": created_tf}
+            % {"users": len(new_users), "task_forces": len(new_task_forces)}
         )
     else:
         stdout.write(_("演示用户和专班已存在，未作改动。"))
+    seed_local_enterprises(stdout=stdout)
+
+
+# --- the 招商图谱's local anchor enterprises ------------------------------------------------------
+
+# Link code → the enterprises already working that link in Hulin (本地龙头企业), one per line as
+# the admin keeps them. Links left out have none: with no lead and no project they are gaps.
+LOCAL_ENTERPRISES: dict[str, tuple[str, ...]] = {
+    "rice-planting": ("虎林市绿野水稻种植专业合作社联合社",),
+    "rice-milling": (
+        "中粮米业（虎林）有限公司",
+        "虎林市绿都米业有限公司",
+        "虎林市金穗米业有限公司",
+    ),
+    "rice-brand": ("黑龙江虎林大米产业发展有限公司",),
+    "pharma-herb": ("虎林市北药种植专业合作社",),
+    "pharma-drug": ("虎林北药制药有限公司",),
+    "dairy-ranch": ("虎林乌苏里乳业有限公司东方红牧场",),
+    "dairy-processing": ("虎林乌苏里乳业有限公司", "虎林市兴凯湖乳业有限公司"),
+    "bee-breeding": ("虎林市东北黑蜂养殖专业合作社",),
+    "bee-honey": ("虎林市椴花蜂业有限公司",),
+    "bee-products": ("虎林东方蜂业有限公司",),
+}
+
+
+def seed_local_enterprises(*, stdout: TextIO) -> None:
+    """Fill in the local anchor enterprises of the chain links that have none recorded; a link
+    an administrator has already filled in is left as it is."""
+    links = ChainLink.objects.filter(code__in=LOCAL_ENTERPRISES, local_enterprises="")
+    filled = 0
+    for link in links:
+        link.local_enterprises = "\n".join(LOCAL_ENTERPRISES[link.code])
+        link.save(update_fields=["local_enterprises"])
+        filled += 1
+    if filled:
+        stdout.write(_("产业链环节：为 %(count)d 个环节填写了本地龙头企业。") % {"count": filled})
+    else:
+        stdout.write(_("产业链环节的本地龙头企业已存在，未作改动。"))

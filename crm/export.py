@@ -12,6 +12,11 @@ Amounts stay numbers, in 万元. Text that a spreadsheet would run as a formula 
 Every export is written to the security log (``crm.security``) here, once the rows are out: who,
 from where, which list, its filters in words and as the raw query, the format and the number of
 rows written (see ``export_response``).
+
+A report (the 周报 / 月报) is a sheet of several small tables in the bureau's fixed layout rather
+than one list: ``ReportWorkbook`` holds them, ``write_report_xlsx`` lays them out (a merged title
+row, 截至 and 单位 below it, each table with its heading, header row and 合计 row, landscape A4
+fitted to the page width) and ``report_xlsx_response`` sends and logs it like a list's export.
 """
 
 import csv
@@ -33,9 +38,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from crm.models import SecurityEvent
 from crm.security import security_event_record
@@ -74,6 +80,7 @@ class Kind(StrEnum):
     DATE = "date"
     DATETIME = "datetime"  # written as local (Asia/Shanghai) wall-clock time
     BOOL = "bool"  # 是 / 否
+    DECIMAL = "decimal"  # a Decimal that is not money (a score), one decimal place
 
 
 DEFAULT_WIDTHS = {
@@ -83,6 +90,7 @@ DEFAULT_WIDTHS = {
     Kind.DATE: 12,
     Kind.DATETIME: 17,
     Kind.BOOL: 8,
+    Kind.DECIMAL: 10,
 }
 
 
@@ -91,17 +99,23 @@ class Column(Generic[Row]):
     """One column of a list's export: its header, how a row gives its value, its kind.
 
     ``width`` is in characters (a Chinese character counts about two); ``None`` takes the
-    kind's default.
+    kind's default. ``summed`` says whether the 合计 row sums the column; ``None`` sums the
+    amounts only (a report's count columns are summed too).
     """
 
     header: str | Promise
     value: Callable[[Row], Any]
     kind: Kind = Kind.TEXT
     width: int | None = None
+    summed: bool | None = None
 
     @property
     def display_width(self) -> int:
         return self.width or DEFAULT_WIDTHS[self.kind]
+
+    @property
+    def is_summed(self) -> bool:
+        return self.kind is Kind.AMOUNT if self.summed is None else self.summed
 
 
 @dataclass(frozen=True)
@@ -183,7 +197,7 @@ def _plain(kind: Kind, value: Any) -> Any:
         return None
     if kind is Kind.BOOL:
         return _("是") if value else _("否")
-    if kind is Kind.AMOUNT:
+    if kind in (Kind.AMOUNT, Kind.DECIMAL):
         return value if isinstance(value, Decimal) else Decimal(str(value))
     if kind is Kind.DATETIME and isinstance(value, datetime.datetime):
         # Spreadsheets have no time zones: local wall-clock time, as the pages show it.
@@ -194,30 +208,31 @@ def _plain(kind: Kind, value: Any) -> Any:
 
 
 class _Table:
-    """The rows' plain values, counted and with their amount columns summed on the way."""
+    """The rows' plain values, counted and with their summed columns summed on the way."""
 
-    def __init__(self, sheet: Sheet) -> None:
+    def __init__(self, sheet: "Sheet | ReportTable") -> None:
         self.sheet = sheet
         self.count = 0
-        self.totals = [Decimal(0) for _column in sheet.columns]
+        self.totals: list[Any] = [0 for _column in sheet.columns]
 
     def __iter__(self) -> Iterator[list[Any]]:
         columns = self.sheet.columns
         for row in self.sheet.rows:
             values = [_plain(column.kind, column.value(row)) for column in columns]
             for index, column in enumerate(columns):
-                if column.kind is Kind.AMOUNT and values[index] is not None:
+                if column.is_summed and values[index] is not None:
                     self.totals[index] += values[index]
             self.count += 1
             yield values
 
-    def total_row(self) -> list[Any]:
-        """合计: the number of rows in the first column, each amount column's sum."""
+    def total_row(self, label: str | None = None) -> list[Any]:
+        """合计: ``label`` (by default the number of rows) in the first column, each summed
+        column's sum."""
         values: list[Any] = [
-            total if column.kind is Kind.AMOUNT else None
+            (Decimal(total) if column.kind is Kind.AMOUNT else total) if column.is_summed else None
             for column, total in zip(self.sheet.columns, self.totals, strict=True)
         ]
-        values[0] = _("合计（%(count)s 条）") % {"count": self.count}
+        values[0] = label or _("合计（%(count)s 条）") % {"count": self.count}
         return values
 
 
@@ -286,6 +301,7 @@ NUMBER_FORMATS = {
     Kind.INT: INT_FORMAT,
     Kind.DATE: DATE_FORMAT,
     Kind.DATETIME: DATETIME_FORMAT,
+    Kind.DECIMAL: "0.0",
 }
 
 
@@ -336,8 +352,8 @@ def write_xlsx(sheet: Sheet, file: IO[bytes]) -> int:
 # --- responses --------------------------------------------------------------------------------
 
 
-def _filename(sheet: Sheet, today: datetime.date, extension: str) -> str:
-    return f"{sheet.name}-{today:%Y%m%d}.{extension}"
+def _filename(name: str, today: datetime.date, extension: str) -> str:
+    return f"{name}-{today:%Y%m%d}.{extension}"
 
 
 def csv_response(
@@ -348,7 +364,7 @@ def csv_response(
         csv_lines(sheet, on_written=on_written), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=_filename(sheet, today, "csv")
+        as_attachment=True, filename=_filename(sheet.name, today, "csv")
     )
     return response
 
@@ -357,21 +373,27 @@ def xlsx_response(
     sheet: Sheet, *, today: datetime.date, on_written: OnWritten | None = None
 ) -> FileResponse:
     """The sheet as an xlsx download, built in a temporary file (deleted when sent)."""
+    return _xlsx_file_response(
+        lambda file: write_xlsx(sheet, file),
+        filename=_filename(sheet.name, today, "xlsx"),
+        on_written=on_written,
+    )
+
+
+def _xlsx_file_response(
+    write: Callable[[IO[bytes]], int], *, filename: str, on_written: OnWritten | None
+) -> FileResponse:
+    """``write`` a workbook into a temporary file (deleted when sent) and answer it."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     try:
-        count = write_xlsx(sheet, file)
+        count = write(file)
     except BaseException:
         file.close()
         raise
     if on_written is not None:
         on_written(count, True)
     file.seek(0)
-    return FileResponse(
-        file,
-        as_attachment=True,
-        filename=_filename(sheet, today, "xlsx"),
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 def _bad_request(messages: list[str]) -> HttpResponse:
@@ -419,20 +441,194 @@ def export_response(
     )
 
     def record(count: int, complete: bool) -> None:
-        security_event_record(
-            kind=SecurityEvent.Kind.EXPORT,
-            request=request,
-            target=str(name),
-            details={
-                "list": str(name),
-                "format": fmt,
-                "rows": count,
-                "complete": complete,
-                "filters": filters,
-                "query": {key: request.GET.getlist(key) for key in request.GET},
-            },
-        )
+        _record_export(request, name=name, fmt=fmt, count=count, complete=complete, filters=filters)
 
     if fmt == "csv":
         return csv_response(sheet, today=today, on_written=record)
     return xlsx_response(sheet, today=today, on_written=record)
+
+
+def _record_export(
+    request: HttpRequest, *, name: str, fmt: str, count: int, complete: bool, filters: str
+) -> None:
+    """The security log's entry for one export: who, which list or report, its filters in
+    words and as the raw query, the format and the rows written."""
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT,
+        request=request,
+        target=str(name),
+        details={
+            "list": str(name),
+            "format": fmt,
+            "rows": count,
+            "complete": complete,
+            "filters": filters,
+            "query": {key: request.GET.getlist(key) for key in request.GET},
+        },
+    )
+
+
+# --- report workbooks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportTable(Generic[Row]):
+    """One table of a report sheet: its heading (「一、新增线索」), columns and rows, a 合计 row
+    when ``total`` (the columns marked ``summed``; the first column says 合计), and a ``note``
+    line under it (how a score is computed)."""
+
+    heading: str
+    columns: Sequence[Column[Row]]
+    rows: Iterable[Row]
+    total: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReportWorkbook:
+    """A report in the bureau's fixed layout: ``title`` over the whole width, then 「截至」
+    ``as_of`` and the ``unit`` line, the ``subtitle`` (scope and period), then the tables.
+    ``name`` names the sheet and the file."""
+
+    name: str
+    title: str
+    as_of: datetime.date
+    tables: Sequence[ReportTable]
+    subtitle: str = ""
+    unit: str = ""
+
+
+THIN = Side(style="thin", color="9AA5B1")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="E8EEF7")
+TOTAL_FILL = PatternFill("solid", fgColor="F5F7FA")
+REPORT_TITLE_FONT = Font(bold=True, size=16)
+HEADING_FONT = Font(bold=True, size=12)
+NOTE_FONT = Font(italic=True, size=9, color="52606D")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _put(
+    worksheet: Worksheet,
+    row: int,
+    column: int,
+    value: Any,
+    kind: Kind = Kind.TEXT,
+    *,
+    font: Font | None = None,
+) -> Cell:
+    """Write one value: text always as text (never a formula), numbers with their format."""
+    cell = worksheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+    elif value is not None:
+        cell.value = value
+        if kind in NUMBER_FORMATS:
+            cell.number_format = NUMBER_FORMATS[kind]
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _merged_line(
+    worksheet: Worksheet, row: int, width: int, text: str, font: Font, alignment: Alignment
+) -> None:
+    cell = _put(worksheet, row, 1, text, font=font)
+    cell.alignment = alignment
+    if width > 1:
+        worksheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+
+
+def _table_rows(worksheet: Worksheet, row: int, table: ReportTable) -> tuple[int, int]:
+    """Write one table from ``row`` on; returns the next free row and the records written."""
+    width = len(table.columns)
+    _merged_line(worksheet, row, width, table.heading, HEADING_FONT, Alignment(vertical="center"))
+    row += 1
+    for index, column in enumerate(table.columns, start=1):
+        cell = _put(worksheet, row, index, str(column.header), font=BOLD)
+        cell.fill, cell.border, cell.alignment = HEADER_FILL, GRID, CENTER
+    row += 1
+    values = _Table(table)
+    for record in values:
+        for index, (column, value) in enumerate(zip(table.columns, record, strict=True), 1):
+            _put(worksheet, row, index, value, column.kind).border = GRID
+        row += 1
+    if table.total:
+        total = values.total_row(_("合计"))
+        for index, (column, value) in enumerate(zip(table.columns, total, strict=True), 1):
+            cell = _put(worksheet, row, index, value, column.kind, font=BOLD)
+            cell.fill, cell.border = TOTAL_FILL, GRID
+        row += 1
+    if table.note:
+        _merged_line(worksheet, row, width, table.note, NOTE_FONT, Alignment(wrap_text=True))
+        row += 1
+    return row, values.count
+
+
+def write_report_xlsx(report: ReportWorkbook, file: IO[bytes]) -> int:
+    """Write the report as one sheet in the fixed layout into ``file``; returns the number of
+    records written over all its tables.
+
+    Reports are small (capped lists, a few dozen rows), so the sheet is built in memory, which
+    merged cells and print settings need.
+    """
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = report.name.translate(str.maketrans("", "", "[]:*?/\\"))[:31]
+    width = max([2, *(len(table.columns) for table in report.tables)])
+    widths = [0] * width
+    for table in report.tables:
+        for index, column in enumerate(table.columns):
+            widths[index] = max(widths[index], column.display_width)
+    for index, columns in enumerate(widths, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = columns or 12
+
+    _merged_line(worksheet, 1, width, report.title, REPORT_TITLE_FONT, CENTER)
+    worksheet.row_dimensions[1].height = 30
+    _put(worksheet, 2, 1, _("截至 %(date)s") % {"date": report.as_of.isoformat()})
+    unit = _put(worksheet, 2, width, report.unit or _("单位：万元"))
+    unit.alignment = Alignment(horizontal="right")
+    row = 3
+    if report.subtitle:
+        _merged_line(worksheet, row, width, report.subtitle, Font(), Alignment(wrap_text=True))
+        row += 1
+    count = 0
+    for table in report.tables:
+        row, written = _table_rows(worksheet, row + 1, table)
+        count += written
+
+    setup = worksheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = worksheet.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.print_options.horizontalCentered = True
+    worksheet.page_margins.left = worksheet.page_margins.right = 0.4
+    worksheet.page_margins.top = worksheet.page_margins.bottom = 0.5
+    worksheet.print_title_rows = "1:2"
+    workbook.save(file)
+    return count
+
+
+def report_xlsx_response(
+    request: HttpRequest, *, report: ReportWorkbook, today: datetime.date, filter_words: str = ""
+) -> FileResponse:
+    """The report as an xlsx download, recorded in the security log like a list's export
+    (``filter_words`` says which scope and period, as the title row of a list does)."""
+
+    def record(count: int, complete: bool) -> None:
+        _record_export(
+            request,
+            name=report.name,
+            fmt="xlsx",
+            count=count,
+            complete=complete,
+            filters=filter_words,
+        )
+
+    return _xlsx_file_response(
+        lambda file: write_report_xlsx(report, file),
+        filename=_filename(report.name, today, "xlsx"),
+        on_written=record,
+    )

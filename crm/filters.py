@@ -1,19 +1,18 @@
 """The base every list's FilterSet builds on, and the filters the lists share.
 
-``BaseFilterSet`` gives every list a free-text ``q`` over the fields it names, ignores blank
-parameters, bounds amounts and dates, and lists nothing when a filter is invalid (django-filter
-would drop the invalid value and list everything, which reads as "the filter matched all").
+``BaseFilterSet`` gives every list a free-text ``q`` over the fields it names (``crm.search``,
+indexed on PostgreSQL where the table keeps the fields' bigrams), ignores blank parameters,
+bounds amounts and dates, and lists nothing when a filter is invalid (django-filter would drop
+the invalid value and list everything, which reads as "the filter matched all").
 """
 
 from collections.abc import Mapping
-from functools import reduce
-from operator import or_
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from django_filters.fields import ModelMultipleChoiceField
 
 from crm.inputs import MAX_ID, BoundedIdsMixin, bound_form_fields
 from crm.models import User
+from crm.search import is_scan, search_filter
 
 
 def _without_blanks(data: Any) -> Any:
@@ -37,9 +37,15 @@ def _without_blanks(data: Any) -> Any:
 
 
 class BaseFilterSet(django_filters.FilterSet):
-    """Adds ``q``: every word must appear in one of ``search_fields`` (case-insensitive)."""
+    """Adds ``q``: every word must appear in one of ``search_fields`` (case-insensitive).
+
+    ``search_bigrams`` names the column of those fields' bigrams where a migration added one
+    (``crm.search.AddSearchBigrams``): PostgreSQL then serves words of two characters or more
+    from its index, and a search of one-character words only is a scan, listed up to a limit.
+    """
 
     search_fields: tuple[str, ...] = ()
+    search_bigrams: str = ""
 
     q = django_filters.CharFilter(method="filter_q", label=_("关键词"))
 
@@ -59,12 +65,18 @@ class BaseFilterSet(django_filters.FilterSet):
             return self.queryset.none()
         return super().qs
 
+    @property
+    def search_scans(self) -> bool:
+        """Whether ``q`` reads every row of an indexed list (``crm.search.is_scan``): the list
+        then counts at most ``crm.search.SCAN_LIMIT`` matches (``crm.search.paginator``)."""
+        if not self.search_bigrams or not (self.is_bound and self.is_valid()):
+            return False
+        return is_scan(self.form.cleaned_data.get("q") or "")
+
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        for word in value.split():
-            queryset = queryset.filter(
-                reduce(or_, (Q(**{f"{field}__icontains": word}) for field in self.search_fields))
-            )
-        return queryset
+        return search_filter(
+            queryset, value, fields=self.search_fields, bigrams=self.search_bigrams
+        )
 
 
 class IdsField(BoundedIdsMixin, ModelMultipleChoiceField):
@@ -131,10 +143,19 @@ class AmountFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanSelect(forms.NullBooleanSelect):
+    """The yes / no / either select, handing the field the raw value: Django's own widget
+    turns anything it does not know (``1``, ``maybe``) into "either" before the field sees it."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
 class StrictBooleanField(forms.NullBooleanField):
     """``true`` / ``false`` (or ``1`` / ``0``, blank for "either"); anything else is an error,
     not silently "either" (``late=maybe`` must not list everything)."""
 
+    widget = StrictBooleanSelect
     TRUE = frozenset({"true", "1", "on", "yes"})
     FALSE = frozenset({"false", "0", "off", "no"})
 

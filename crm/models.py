@@ -5,8 +5,10 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.workflow import choices_check
@@ -181,6 +183,16 @@ class TaskForce(models.Model):
         return self.name
 
 
+class ChangeSource(models.TextChoices):
+    """Where a change was made (``ChangeLog.Source``, set by ``crm.audit.change_source``): an
+    imported row says so in its history."""
+
+    WEB = "web", _("网页")
+    API = "api", _("接口")
+    ADMIN = "admin", _("管理后台")
+    IMPORT = "import", _("导入")
+
+
 class ChangeLog(models.Model):
     """One recorded change to a business object: who, when, what, and each field's old → new.
 
@@ -192,6 +204,8 @@ class ChangeLog(models.Model):
         CREATE = "create", _("创建")
         UPDATE = "update", _("修改")
         DELETE = "delete", _("删除")
+
+    Source = ChangeSource
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
@@ -206,12 +220,14 @@ class ChangeLog(models.Model):
     )
     changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     changes = models.JSONField(_("变更内容"), default=list, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.WEB)
 
     class Meta:
         verbose_name = _("变更记录")
         verbose_name_plural = _("变更记录")
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "changed_at"])]
+        constraints = [choices_check("source", ChangeSource)]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
@@ -328,6 +344,10 @@ class ReminderRun(models.Model):
         return str(self.day)
 
 
+# The event kinds added with the inbox and the team webhooks (``Reminder.SINGLE_KINDS``).
+NOTICE_ONLY_KINDS = ("approval_ask", "sent_back", "mention", "task")
+
+
 class Reminder(models.Model):
     """One reminder email to one person: the ledger row that makes sending exactly-once.
 
@@ -350,6 +370,10 @@ class Reminder(models.Model):
         ASSIGNMENT = "assignment", _("新线索分派")
         APPROVAL = "approval", _("审批结果")
         WEEKLY_REPORT = "weekly", _("周报")
+        APPROVAL_ASK = "approval_ask", _("提请审批")
+        SENT_BACK = "sent_back", _("线索退回")
+        MENTION = "mention", _("评论提及")
+        TASK = "task", _("新任务")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -359,15 +383,34 @@ class Reminder(models.Model):
     DAILY_KINDS = (Kind.OFFICER, Kind.DIGEST, Kind.ESCALATION)
     # Sent once a week (``day`` is the first day of the week reported on).
     WEEKLY_KINDS = (Kind.WEEKLY_REPORT,)
-    # Emails about one object, sent when it happens ("<source>:<id>" in ``ref``).
-    SINGLE_KINDS = (Kind.ASSIGNMENT, Kind.APPROVAL)
+    # Messages about one event, sent when it happens ("<source>:<id>" in ``ref``): by email,
+    # in the inbox (``Notice``) and to team webhooks, as each one's preferences say.
+    SINGLE_KINDS = (
+        Kind.ASSIGNMENT,
+        Kind.APPROVAL_ASK,
+        Kind.APPROVAL,
+        Kind.SENT_BACK,
+        Kind.MENTION,
+        Kind.TASK,
+    )
 
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    # A person's email, or (``webhook`` set, no recipient) a message to a task force's robot.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="reminders",
         verbose_name=_("收件人"),
+    )
+    webhook = models.ForeignKey(
+        "crm.TeamWebhook",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("群机器人"),
     )
     day = models.DateField(_("日期"))
     # Empty for the daily kinds; "<source>:<id>" for an assignment email.
@@ -393,9 +436,28 @@ class Reminder(models.Model):
                 fields=["kind", "recipient", "day", "ref"],
                 name="%(app_label)s_%(class)s_once_per_day",
             ),
+            # A robot gets each event, and each day's summary, once too.
+            models.UniqueConstraint(
+                fields=["kind", "webhook", "day", "ref"],
+                condition=models.Q(webhook__isnull=False),
+                name="%(app_label)s_%(class)s_webhook_once_per_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=True, webhook__isnull=False)
+                | models.Q(recipient__isnull=False, webhook__isnull=True),
+                name="%(app_label)s_%(class)s_person_or_webhook",
+            ),
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["officer", "digest", "escalation", "assignment", "approval", "weekly"]
+                    kind__in=[
+                        "officer",
+                        "digest",
+                        "escalation",
+                        "assignment",
+                        "approval",
+                        "weekly",
+                        *NOTICE_ONLY_KINDS,
+                    ]
                 ),
                 name="%(app_label)s_%(class)s_kind_valid",
             ),
@@ -404,7 +466,8 @@ class Reminder(models.Model):
                 name="%(app_label)s_%(class)s_state_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["assignment", "approval"]) | models.Q(ref=""),
+                condition=models.Q(kind__in=["assignment", "approval", *NOTICE_ONLY_KINDS])
+                | models.Q(ref=""),
                 name="%(app_label)s_%(class)s_ref_only_for_assignment",
             ),
             models.CheckConstraint(
@@ -418,7 +481,169 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient} ({self.day})"
+        return f"{self.get_kind_display()} → {self.recipient or self.webhook} ({self.day})"
+
+
+class WebhookKind(models.TextChoices):
+    """Which group robot a ``TeamWebhook`` posts to."""
+
+    WECOM = "wecom", _("企业微信群机器人")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+
+
+def default_webhook_kinds() -> list[str]:
+    """What a new robot is told: the team's events and the morning's overdue summary."""
+    return ["assignment", "approval_ask", "approval", "sent_back", "task", "digest"]
+
+
+class TeamWebhook(models.Model):
+    """A task force's WeCom or DingTalk group robot: it hears of the team's events of the
+    chosen ``kinds`` and of the daily overdue summary (``digest``), through the reminder
+    ledger (``Reminder.webhook``). ``secret`` signs DingTalk requests; it is never shown again
+    once saved. The URL must be on ``WEBHOOK_ALLOWED_HOSTS`` (``crm.notifications.webhooks``).
+    """
+
+    Kind = WebhookKind
+
+    task_force = models.ForeignKey(
+        TaskForce, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("专班")
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=WebhookKind.choices)
+    name = models.CharField(_("名称"), max_length=50, help_text=_("例如「米业专班工作群」。"))
+    url = models.URLField(
+        _("Webhook 地址"),
+        max_length=500,
+        help_text=_("群机器人的 Webhook 地址（企业微信含 key，钉钉含 access_token）。"),
+    )
+    secret = models.CharField(
+        _("加签密钥"),
+        max_length=200,
+        blank=True,
+        help_text=_("钉钉机器人「加签」安全设置的密钥（SEC 开头）；保存后不再显示。"),
+    )
+    kinds = models.JSONField(_("推送内容"), default=default_webhook_kinds, blank=True)
+    is_enabled = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("专班群机器人")
+        verbose_name_plural = _("专班群机器人")
+        ordering = ["task_force__name", "name", "id"]
+        constraints = [choices_check("kind", WebhookKind)]
+
+    def __str__(self) -> str:
+        return f"{self.task_force} · {self.name}"
+
+    def clean(self) -> None:
+        # The rule lives with the sending code, which checks the URL again before each post.
+        from crm.notifications.webhooks import webhook_url_problem
+
+        problem = webhook_url_problem(self.url)
+        if problem:
+            raise ValidationError({"url": problem})
+        if self.kind == WebhookKind.DINGTALK and not self.secret:
+            raise ValidationError({"secret": _("钉钉机器人请填写「加签」密钥。")})
+
+    def wants(self, kind: str) -> bool:
+        return self.is_enabled and kind in (self.kinds or [])
+
+
+# The events a person is told of (``Reminder.SINGLE_KINDS``), for the inbox and preferences.
+EVENT_KIND_CHOICES = [(kind.value, kind.label) for kind in Reminder.SINGLE_KINDS]
+
+
+class Notice(models.Model):
+    """One message in a person's inbox (我的消息): an event of ``Reminder.SINGLE_KINDS`` that
+    concerns them, linking only to what they may see. Written in the event's own transaction;
+    ``ref`` ("<source>:<id>") makes a retried service add nothing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        verbose_name=_("接收人"),
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=EVENT_KIND_CHOICES)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    ref = models.CharField(_("关联对象"), max_length=60)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "ref"], name="%(app_label)s_%(class)s_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["assignment", "approval", *NOTICE_ONLY_KINDS]),
+                name="%(app_label)s_%(class)s_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.recipient}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NoticeChannel(models.TextChoices):
+    """How a person wants to hear of one kind of event."""
+
+    EMAIL = "email", _("站内消息和邮件")
+    IN_APP = "in_app", _("仅站内消息")
+    NONE = "none", _("不通知")
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one event kind; without a row the kind's default applies
+    (``crm.notifications.notices.DEFAULT_CHANNELS``)."""
+
+    Channel = NoticeChannel
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("用户"),
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=EVENT_KIND_CHOICES)
+    channel = models.CharField(_("方式"), max_length=10, choices=NoticeChannel.choices)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="%(app_label)s_%(class)s_once"),
+            choices_check("channel", NoticeChannel),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}: {self.get_channel_display()}"
 
 
 class ApiToken(models.Model):
@@ -511,3 +736,197 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username or self.actor or ''}".strip()
+
+
+class ImportStatus(models.TextChoices):
+    """An import's state (``ImportLog.Status``); module level so ``Meta`` derives its constraint."""
+
+    PREVIEW = "preview", _("预览（未写入）")
+    DONE = "done", _("已导入")
+    REFUSED = "refused", _("有错误，未导入")
+
+
+class ImportOnMatch(models.TextChoices):
+    """What an import does with a row that is already a record (same credit code)."""
+
+    SKIP = "skip", _("跳过，保留系统中的记录")
+    UPDATE = "update", _("用表中内容更新")
+
+
+class ImportOnSimilar(models.TextChoices):
+    """What an import does with a row whose name matches a record's (a possible duplicate)."""
+
+    SKIP = "skip", _("跳过，不导入")
+    IMPORT = "import", _("仍然导入为新记录")
+
+
+class ImportLog(models.Model):
+    """One import of a 台账 file (``crm.imports``): who, when, which file, what it did.
+
+    A preview (``dry_run``) writes nothing and keeps the uploaded file (``stored_file``, under
+    ``IMPORT_UPLOAD_DIR``) until it is confirmed or expires; the confirmed import updates the
+    same row. ``errors`` holds the problems found (capped), each
+    ``{"row", "column", "letter", "message", "severity"}``; the counts are complete.
+
+    States::
+
+        preview 待确认 (checked, nothing written) → done 已导入 (every row written)
+        preview → refused 未导入 (a problem found at the import itself: nothing written)
+    """
+
+    Status = ImportStatus
+    OnMatch = ImportOnMatch
+    OnSimilar = ImportOnSimilar
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    kind = models.CharField(_("类型"), max_length=20)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
+    sha256 = models.CharField(_("文件摘要"), max_length=64, db_index=True)
+    stored_file = models.CharField(_("暂存文件"), max_length=100, blank=True)
+    on_match = models.CharField(
+        _("与已有记录相同"), max_length=10, choices=OnMatch.choices, default=OnMatch.SKIP
+    )
+    on_similar = models.CharField(
+        _("与已有记录名称相近"), max_length=10, choices=OnSimilar.choices, default=OnSimilar.SKIP
+    )
+    mapping = models.JSONField(_("列对应关系"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("数据行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    skipped_count = models.PositiveIntegerField(_("跳过"), default=0)
+    error_count = models.PositiveIntegerField(_("错误"), default=0)
+    warning_count = models.PositiveIntegerField(_("提示"), default=0)
+    errors = models.JSONField(_("问题"), default=list, blank=True)
+    dry_run = models.BooleanField(_("仅预览"), default=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"])]
+        constraints = [
+            choices_check("status", ImportStatus),
+            choices_check("on_match", ImportOnMatch),
+            choices_check("on_similar", ImportOnSimilar),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(dry_run=False),
+                name="%(app_label)s_%(class)s_done_not_dry_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])
+
+
+class Attachment(models.Model):
+    """A file attached to a record (a lead, a project, a 对上争取 application): an agreement, a
+    photo of a site inspection, a scanned approval.
+
+    It points at its record the way ``ChangeLog`` does (content type and id), and whoever sees
+    the record sees its files (``crm.registry.attachable``). The file lives in the
+    ``attachments`` storage under ``attachments/<yyyy>/<mm>/<uuid>``, a name without anything the
+    uploader typed; ``mime_type`` is what the content is (sniffed), never what the browser said.
+    A removal keeps the row as history (who, when, why) and deletes the stored file.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    storage_name = models.CharField(_("存储位置"), max_length=255)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    mime_type = models.CharField(_("文件类型"), max_length=100)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("删除人"),
+    )
+    removal_reason = models.CharField(_("删除原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "uploaded_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(removed_at__isnull=True) | ~models.Q(removal_reason=""),
+                name="%(app_label)s_%(class)s_removal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        """The download, through the view that checks who asks (``crm.files_views``)."""
+        return reverse("attachment_download", args=[self.pk, self.original_name])
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class Comment(models.Model):
+    """A remark on a lead or a project, on its timeline; ``@姓名`` or ``@username`` mentions
+    colleagues who can see the record (``crm.comments``). Comments are not edited: like a
+    follow-up, what was said stays as it was said."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    body = models.TextField(_("内容"), max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("发表人"),
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="mentioned_in_comments",
+        blank=True,
+        verbose_name=_("提到的人"),
+    )
+
+    class Meta:
+        verbose_name = _("评论")
+        verbose_name_plural = _("评论")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(body=""), name="%(app_label)s_%(class)s_body_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:50]

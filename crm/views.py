@@ -11,14 +11,15 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from crm.auth_events import lockout_message, password_changed
-from crm.forms import ProfileForm, TokenCreateForm
+from crm.forms import NotificationPreferencesForm, ProfileForm, TokenCreateForm
+from crm.notifications.notices import preferences_save
 from crm.tokens import RevokeReason, token_create, token_for_user, token_revoke, tokens_for_user
 
 
@@ -41,6 +42,7 @@ def _profile_page(
     *,
     form: ProfileForm | None = None,
     token_form: TokenCreateForm | None = None,
+    preferences_form: NotificationPreferencesForm | None = None,
     new_key: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -50,6 +52,7 @@ def _profile_page(
         {
             "form": form or ProfileForm(instance=request.user),
             "token_form": token_form or TokenCreateForm(),
+            "preferences_form": preferences_form or NotificationPreferencesForm(user=request.user),
             "tokens": tokens_for_user(user=request.user),
             "new_key": new_key,
             "token_ttl_days": settings.API_TOKEN_TTL_DAYS,
@@ -61,7 +64,15 @@ def _profile_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    """Edit one's name, email, phone and the digest switch; the page also lists one's tokens."""
+    """Edit one's name, email, phone and the digest switch, or (the form posting
+    ``preferences``) how one hears of each kind of event; the page also lists one's tokens."""
+    if request.method == "POST" and "preferences" in request.POST:
+        preferences = NotificationPreferencesForm(request.POST, user=request.user)
+        if not preferences.is_valid():
+            return _profile_page(request, preferences_form=preferences, status=400)
+        preferences_save(user=request.user, channels=preferences.cleaned_data)
+        messages.success(request, _("通知设置已保存。"))
+        return redirect(f"{reverse('profile')}#notice-preferences")
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -8,15 +8,34 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
-from crm.access import sees_everything, task_force_ids
+from crm.access import scope_q, sees_everything, task_force_ids
 from crm.models import TaskForce, User
 from dashboard.models import RankingRule
 from leads.models import Lead, LeadTransition, forward_move_q
 from projects.models import Project
 
 THOUSAND = Decimal(1000)
+
+
+def local_days(
+    start: datetime.date, end: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of ``start`` and the first moment after ``end`` in the bureau's time
+    zone: ``moved_at__gte`` / ``__lt`` on them is ``moved_at__date__range=(start, end)`` without
+    converting every row's time zone, and may use an index."""
+    first = datetime.datetime.combine(start, datetime.time.min)
+    after = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(first), timezone.make_aware(after)
+
+
+def created_between(start: datetime.date, end: datetime.date, field: str = "created_at") -> Q:
+    """Registered from ``start`` to ``end`` (both included, local days): the lead list's
+    ``created_after`` / ``created_before``, as a range on the moment."""
+    first, after = local_days(start, end)
+    return Q(**{f"{field}__gte": first, f"{field}__lt": after})
 
 
 @dataclass
@@ -28,6 +47,7 @@ class RankingRow:
     new_leads: int = 0
     forward_moves: int = 0
     signed_amount: Decimal = Decimal(0)  # 万元, projects formally signed in the period
+    signed_projects: int = 0  # how many projects those are
     overdue_leads: int = 0  # today, not over the period: a penalty for what is late now
     score: Decimal = Decimal(0)
     rank: int = 0
@@ -53,7 +73,7 @@ def task_force_ranking(
     }
     leads = Lead.objects.visible_to(user).order_by()
     for row in (
-        leads.filter(task_force__in=rows, created_at__date__range=(start, end))
+        leads.filter(created_between(start, end), task_force__in=rows)
         .values("task_force")
         .annotate(n=Count("id"))
     ):
@@ -61,8 +81,10 @@ def task_force_ranking(
     for row in (
         LeadTransition.objects.filter(
             forward_move_q(),
-            lead__in=leads.filter(task_force__in=rows).values("id"),
-            moved_at__date__range=(start, end),
+            created_between(start, end, field="moved_at"),
+            # the visible leads of these task forces, in the one join the grouping needs
+            scope_q(user, owner="lead__owner", task_force="lead__task_force"),
+            lead__task_force__in=rows,
         )
         .values("lead__task_force")
         .annotate(n=Count("id"))
@@ -73,9 +95,10 @@ def task_force_ranking(
         .order_by()
         .filter(task_force__in=rows, signed_on__range=(start, end))
         .values("task_force")
-        .annotate(total=Sum("signed_amount"))
+        .annotate(total=Sum("signed_amount"), n=Count("id"))
     ):
         rows[row["task_force"]].signed_amount = row["total"] or Decimal(0)
+        rows[row["task_force"]].signed_projects = row["n"]
     for row in (
         leads.overdue(today)
         .filter(task_force__in=rows)

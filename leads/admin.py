@@ -7,7 +7,9 @@ bumped, change recorded, a new owner notified), a follow-up through ``follow_up_
 keeps the lead's follow-up dates). A refusal is shown next to its field and nothing is saved.
 ``stage`` and the dates the pipeline keeps are read-only: stage moves are made on the lead's
 page, where ``lead_transition`` checks the rules and records the move. Stage moves and
-follow-ups are history: read-only, and a lead that has any cannot be deleted.
+follow-ups are history: read-only, and a lead that has any cannot be deleted. Target
+enterprises save through ``target_create`` / ``target_update``; they are turned into leads on
+their own page (``target_convert``), and a converted one is never deleted.
 """
 
 from collections.abc import Mapping
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.admin_services import ServiceAdminMixin, page_link
 from leads import services
-from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition
+from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition, TargetEnterprise
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -242,3 +244,69 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ApprovalRequest | None = None
     ) -> bool:
         return False
+
+
+@admin.register(TargetEnterprise)
+class TargetEnterpriseAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """The 目标企业库 for administrators; the lead a target became is read-only (set by
+    ``target_convert`` on the target's page)."""
+
+    service_fields = services.TARGET_EDITABLE_FIELDS
+    history_fields = ("lead",)
+    list_display = (
+        "company_name",
+        "chain_link",
+        "chain_role",
+        "owner",
+        "task_force",
+        "is_converted",
+        "updated_at",
+    )
+    list_filter = ("chain_link__chain", "chain_role", "task_force", "region")
+    list_select_related = ("chain_link__chain", "owner", "task_force")
+    search_fields = ("company_name", "credit_code", "reason", "contact_hint")
+    autocomplete_fields = ("chain_link", "region", "owner", "task_force")
+    readonly_fields = ("lead", "convert_page")
+    fieldsets = (
+        (None, {"fields": ("company_name", "credit_code", "lead", "convert_page")}),
+        (_("产业链"), {"fields": ("chain_link", "chain_role", "region")}),
+        (_("引进"), {"fields": ("reason", "contact_hint")}),
+        (_("负责"), {"fields": ("owner", "task_force")}),
+        (
+            _("记录"),
+            {"fields": ("version", "created_by", "created_at", "updated_by", "updated_at")},
+        ),
+    )
+
+    @admin.display(description=_("已转为线索"), boolean=True)
+    def is_converted(self, target: TargetEnterprise) -> bool:
+        return target.is_converted
+
+    @admin.display(description=_("转为线索"))
+    def convert_page(self, target: TargetEnterprise) -> SafeString | str:
+        return page_link(target, gettext("在目标企业页面转为线索"))
+
+    def delete_refusal(self, obj: TargetEnterprise) -> str:
+        return services.target_delete_refusal(obj) or super().delete_refusal(obj)
+
+    def service_create(self, request: HttpRequest, data: Mapping[str, Any]) -> TargetEnterprise:
+        # The administrator has seen the form: the similar-name warning does not stop the save.
+        return services.target_create(
+            actor=request.user, data=dict(data), confirm_duplicate_name=True
+        )
+
+    def service_update(
+        self,
+        request: HttpRequest,
+        obj: TargetEnterprise,
+        data: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+    ) -> TargetEnterprise:
+        return services.target_update(
+            target=obj,
+            actor=request.user,
+            data=dict(data),
+            expected_version=expected_version,
+            confirm_duplicate_name=True,
+        )

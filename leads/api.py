@@ -10,10 +10,20 @@ Endpoints (all under ``/api/v1/``; session or token authentication)::
     GET   leads/{id}/follow-ups/    the lead's follow-ups, newest first
     POST  leads/{id}/follow-ups/    record a follow-up
     POST  leads/{id}/approval/      提请审批 of screen → dock: {"note": "…"}
+    GET   leads/{id}/attachments/   the lead's files; POST one as multipart "file";
+    DELETE leads/{id}/attachments/{attachment_id}/?reason=…   remove one (crm.discussion_api)
+    GET   leads/{id}/comments/      the comments; POST {"body": "… @王志深 …"}
     GET   approvals/                the requests you decide (?status=pending by default,
                                     task_force_id, q), longest waiting first
     POST  approvals/{id}/decide/    {"approve": true} moves the lead to dock;
                                     {"approve": false, "comment": "…"} sends it back
+    GET   targets/                  the 目标企业库 (chain, chain_link, industry, chain_role,
+                                    region, converted, owner_id, task_force_id, q)
+    POST  targets/                  file a target under a chain link
+    GET   targets/{id}/             one target (404 outside your scope)
+    PATCH targets/{id}/             change fields; optional "version" (409 when stale)
+    POST  targets/{id}/convert/     {"channel": "chain"} → the new lead (201); a converted
+                                    target answers 409
     POST  auth/token/               {"username": …, "password": …} → {"token": …}
 
 The contract is the OpenAPI schema at ``/api/v1/schema/`` (Swagger UI at ``/api/v1/docs/``).
@@ -58,17 +68,20 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from crm.api import validated_data
+from crm.discussion_api import AttachmentsApiMixin, CommentsApiMixin
 from crm.exceptions import DomainError
 from crm.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from leads import selectors, services
-from leads.filters import ApprovalFilterSet, LeadFilterSet
-from leads.models import ApprovalRequest, Lead
+from leads.filters import ApprovalFilterSet, LeadFilterSet, TargetEnterpriseFilterSet
+from leads.models import ApprovalRequest, Lead, TargetEnterprise
 from leads.serializers import (
     ApprovalAskSerializer,
     ApprovalDecisionSerializer,
     ApprovalSerializer,
     FollowUpSerializer,
     LeadSerializer,
+    TargetConvertSerializer,
+    TargetEnterpriseSerializer,
     TransitionSerializer,
 )
 
@@ -99,15 +112,18 @@ from leads.serializers import (
         responses={200: LeadSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
     ),
 )
-class LeadViewSet(viewsets.GenericViewSet):
-    """Leads in the requesting user's scope; every write goes through ``leads.services``."""
+class LeadViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericViewSet):
+    """Leads in the requesting user's scope; every write goes through ``leads.services``; the
+    lead's files and comments through ``crm.discussion_api``."""
 
     serializer_class = LeadSerializer
+    attachable_model = "leads.lead"
     # The list filters with ``selectors.lead_list`` (the lead list page's FilterSet) and never
     # calls ``filter_queryset``: the backend and FilterSet are named for the schema's parameters.
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE only removes an attachment (``attachments/{attachment_id}/``), never a lead.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Lead]:
         return selectors.lead_list(user=self.request.user).qs
@@ -272,7 +288,118 @@ class ApprovalViewSet(viewsets.GenericViewSet):
         return Response(ApprovalSerializer(selectors.approval_get(user=request.user, pk=pk)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("目标企业库"),
+        description=gettext_lazy(
+            "您可见范围内的目标企业，筛选条件与目标企业库页面相同，每页 50 条；"
+            "converted=false 只列尚未转为线索的。"
+        ),
+        responses={
+            200: TargetEnterpriseSerializer(many=True),
+            **error_responses(400, 404, *READ_ERRORS),
+        },
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("新增目标企业"),
+        description=gettext_lazy(
+            "放入一个产业链环节（chain_link 填环节代码）。统一社会信用代码已在线索或"
+            "目标企业中登记时返回 400（errors.credit_code）；名称相近时返回 400"
+            "（code 为 DuplicateWarning），带上 confirm_duplicate_name=true 重新提交即可保存。"
+        ),
+        responses={201: TargetEnterpriseSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("目标企业详情"),
+        responses={200: TargetEnterpriseSerializer, **error_responses(404, *READ_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary=gettext_lazy("修改目标企业"),
+        description=gettext_lazy("可带上读取到的 version；已被他人修改或已转为线索时返回 409。"),
+        responses={200: TargetEnterpriseSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    ),
+)
+class TargetEnterpriseViewSet(viewsets.GenericViewSet):
+    """The 目标企业库 in the requesting user's scope; writes go through ``leads.services``."""
+
+    serializer_class = TargetEnterpriseSerializer
+    # Filtered with ``selectors.target_list``; the backend and FilterSet name the schema's
+    # parameters, as for leads.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TargetEnterpriseFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[TargetEnterprise]:
+        return selectors.target_list(user=self.request.user).qs
+
+    def get_object(self) -> TargetEnterprise:
+        return selectors.target_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request: Request) -> Response:
+        filterset = selectors.target_list(user=request.user, filters=request.query_params)
+        if filterset.is_bound and not filterset.is_valid():
+            raise DomainError(_("筛选条件有误。"), field_errors=filterset.errors)
+        page = self.paginate_queryset(filterset.qs.select_related("created_by", "updated_by"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request) -> Response:
+        data = validated_data(self.get_serializer(data=request.data))
+        data.pop("version", None)
+        confirm = data.pop("confirm_duplicate_name", False)
+        target = services.target_create(
+            actor=request.user, data=data, confirm_duplicate_name=confirm
+        )
+        target = selectors.target_get(user=request.user, pk=target.pk)
+        return Response(self.get_serializer(target).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        target = self.get_object()
+        data = validated_data(self.get_serializer(target, data=request.data, partial=True))
+        expected_version = data.pop("version", None)
+        confirm = data.pop("confirm_duplicate_name", False)
+        services.target_update(
+            target=target,
+            actor=request.user,
+            data=data,
+            expected_version=expected_version,
+            confirm_duplicate_name=confirm,
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary=gettext_lazy("目标企业转为线索"),
+        description=gettext_lazy(
+            "以目标企业的名称、信用代码、产业链环节及其产业、链上作用、地区、负责人和专班"
+            "新建一条“搜集”阶段的线索（与登记线索相同的规则），返回新线索。"
+            "已转为线索的返回 409；无权分配给该负责人或专班时返回 403。"
+        ),
+        request=TargetConvertSerializer,
+        responses={201: LeadSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], serializer_class=TargetConvertSerializer)
+    def convert(self, request: Request, pk: str) -> Response:
+        """Turn the target into a lead and link the two."""
+        target = self.get_object()
+        data = validated_data(TargetConvertSerializer(data=request.data))
+        lead = services.target_convert(
+            target=target,
+            actor=request.user,
+            channel=data["channel"],
+            confirm_duplicate_name=data["confirm_duplicate_name"],
+            expected_version=data.get("version"),
+        )
+        lead = selectors.lead_get(user=request.user, pk=lead.pk)
+        return Response(
+            LeadSerializer(lead, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
 def register(router: DefaultRouter) -> None:
     """Register the leads endpoints on the API router."""
     router.register("leads", LeadViewSet, basename="lead")
     router.register("approvals", ApprovalViewSet, basename="approval")
+    router.register("targets", TargetEnterpriseViewSet, basename="target")

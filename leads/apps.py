@@ -8,8 +8,20 @@ class LeadsConfig(AppConfig):
     verbose_name = _("招商线索")
 
     def ready(self) -> None:
-        from crm.registry import ReminderSource, reminder_sources
+        from crm.access import users_who_see_q
+        from crm.registry import (
+            Attachable,
+            ReminderSource,
+            SearchSource,
+            attachable,
+            import_specs,
+            reminder_sources,
+            search_sources,
+        )
         from leads import reminders, services
+        from leads.filters import LeadFilterSet, TargetEnterpriseFilterSet
+        from leads.imports import lead_import_spec
+        from leads.models import Lead, TargetEnterprise
 
         reminder_sources.register(
             ReminderSource(
@@ -30,6 +42,44 @@ class LeadsConfig(AppConfig):
                 count_for=reminders.count_approvals_for,
                 unit=_("项"),
                 personal=False,
+            )
+        )
+        import_specs.register(lead_import_spec())
+        # A lead's files and comments are seen by whoever sees the lead.
+        attachable.register(
+            Attachable(
+                model="leads.lead",
+                visible=Lead.objects.visible_to,
+                changeable=services.can_change_lead,
+                readers=users_who_see_q,
+                noun=services.LEAD_NOUN,
+            )
+        )
+        # The global search finds what the lead list and the 目标企业库 find under its words.
+        search_sources.register(
+            SearchSource(
+                key="leads",
+                title=_("线索"),
+                filterset=LeadFilterSet,
+                visible=Lead.objects.visible_to,
+                list_url="leads:list",
+                badge="get_stage_display",
+                details=("credit_code", "contact_name", "contact_phone", "task_force"),
+                related=("task_force",),
+                order=10,
+            )
+        )
+        search_sources.register(
+            SearchSource(
+                key="targets",
+                title=_("目标企业"),
+                filterset=TargetEnterpriseFilterSet,
+                visible=TargetEnterprise.objects.visible_to,
+                list_url="leads:target_list",
+                badge="chain_link",
+                details=("credit_code", "contact_hint", "task_force"),
+                related=("chain_link__chain", "task_force"),
+                order=40,
             )
         )
         if reminders.notify_new_owner not in services.owner_change_hooks:

@@ -37,12 +37,22 @@ from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.demo import DEMO_TASK_FORCES, DEMO_USERS
-from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
+from crm.demo import DEMO_TASK_FORCES, specs_for
+from crm.models import (
+    ChainLink,
+    Channel,
+    Industry,
+    IndustryChain,
+    Region,
+    ReminderSchedule,
+    TaskForce,
+    User,
+)
 from crm.text import normalize_company_name
 from crm.validators import CREDIT_CODE_CHARSET, credit_code_check_character
-from leads.models import FollowUp, Lead, LeadTransition
+from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition, TargetEnterprise
 from leads.pipeline import needs_reason
+from leads.services import approval_decide, approval_request
 
 Stage = Lead.Stage
 Method = FollowUp.Method
@@ -357,7 +367,8 @@ class Reference:
     regions: dict[str, Region]
     links: dict[str, list[ChainLink]]
     task_forces: dict[str, TaskForce]
-    task_force_of: dict[str, str]
+    # industry → codes of the task forces that work it (one in the demo, more in a benchmark's)
+    task_force_of: dict[str, list[str]]
     members: dict[str, list[User]]
     officers: list[User]
     bureau_leaders: list[User]
@@ -513,7 +524,10 @@ def plan_lead(
     verified = Stage.SCREEN in reached
     docked = Stage.DOCK in reached
 
-    tf_code = ref.task_force_of[industry_code]
+    codes = ref.task_force_of[industry_code]
+    # A generator of its own, so that the demo's single task force per industry leaves the
+    # lead's other draws as they were.
+    tf_code = codes[random.Random(SEED + serial).randrange(len(codes))]
     task_force = ref.task_forces[tf_code] if docked or rng.random() < 0.75 else None
     if task_force is not None:
         team = ref.members[tf_code]
@@ -743,27 +757,33 @@ def lead_identities(count: int) -> list[Identity]:
 # Writing
 
 
-def load_reference() -> Reference:
-    """Load the reference data, users and task forces the generator needs, once."""
+def load_reference(options: dict[str, Any] | None = None) -> Reference:
+    """Load the reference data, users and task forces the generator needs, once.
+
+    ``options`` are ``seed_demo``'s: ``--users`` and ``--task-forces`` name the bureau
+    (``crm.demo.specs_for``).
+    """
+    user_specs, task_force_specs = specs_for(options or {})
     users = {
-        u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])
+        u.username: u for u in User.objects.filter(username__in=[d.username for d in user_specs])
     }
     task_forces = {
         tf.code: tf
         for tf in TaskForce.objects.filter(
-            code__in=[d.code for d in DEMO_TASK_FORCES]
+            code__in=[d.code for d in task_force_specs]
         ).select_related("leader")
     }
-    missing = {d.code for d in DEMO_TASK_FORCES} - set(task_forces)
-    if missing or len(users) != len(DEMO_USERS):
+    missing = {d.code for d in task_force_specs} - set(task_forces)
+    if missing or len(users) != len(user_specs):
         raise RuntimeError(_("演示用户和专班缺失：请先运行 crm.demo 这一步。"))
-    task_force_of = {
-        industry: spec.code for spec in DEMO_TASK_FORCES for industry in spec.lead_industries
-    }
+    task_force_of: dict[str, list[str]] = {}
+    for spec in task_force_specs:
+        for industry in spec.lead_industries:
+            task_force_of.setdefault(industry, []).append(spec.code)
     members = {
-        spec.code: [users[d.username] for d in DEMO_USERS if spec.code in d.member_of]
+        spec.code: [users[d.username] for d in user_specs if spec.code in d.member_of]
         or [task_forces[spec.code].leader]
-        for spec in DEMO_TASK_FORCES
+        for spec in task_force_specs
     }
     links: dict[str, list[ChainLink]] = {}
     for link in ChainLink.objects.select_related("chain__industry"):
@@ -776,8 +796,8 @@ def load_reference() -> Reference:
         task_forces=task_forces,
         task_force_of=task_force_of,
         members=members,
-        officers=[users[d.username] for d in DEMO_USERS if d.role == User.Role.OFFICER],
-        bureau_leaders=[users[d.username] for d in DEMO_USERS if d.role == User.Role.BUREAU_LEADER],
+        officers=[users[d.username] for d in user_specs if d.role == User.Role.OFFICER],
+        bureau_leaders=[users[d.username] for d in user_specs if d.role == User.Role.BUREAU_LEADER],
     )
 
 
@@ -825,7 +845,7 @@ def seed(*, stdout: TextIO, options: dict[str, Any]) -> None:
     """Create the demo leads that are missing (``options["leads"]`` of them in all)."""
     count = int(options.get("leads") or DEFAULT_LEADS)
     started = time.monotonic()
-    ref = load_reference()
+    ref = load_reference(options)
     today = timezone.localdate()
     many = count > MANY_LEADS
     now = timezone.now()
@@ -885,3 +905,361 @@ def seed(*, stdout: TextIO, options: dict[str, Any]) -> None:
             _("有 %(count)d 条演示线索的统一社会信用代码已被其他线索占用，已跳过。")
             % {"count": skipped}
         )
+    seed_approvals(stdout=stdout)
+    seed_targets(stdout=stdout)
+
+
+# Approvals
+
+
+# What each leader finds: (past the SLA, days since it was asked, decision); past the SLA
+# adds the schedule's ``approval_sla_days`` to the days. A decision of None still waits, True
+# was approved, False was sent back.
+APPROVAL_PLAN: tuple[tuple[bool, int, bool | None], ...] = (
+    (True, 2, None),  # red on the team page and in the leader's digest
+    (False, 1, None),
+    (False, 5, False),
+    (False, 4, True),
+)
+APPROVAL_NOTES = (
+    "已完成尽职调查，企业评级较高，计划下月来虎林实地考察，申请进入对接。",
+    "企业投资意向明确，已初步商定考察行程，申请进入对接阶段。",
+    "企业与我市龙头企业有配套合作意向，建议尽快对接洽谈。",
+    "经多次电话沟通，企业希望了解园区用地和电价政策，申请进入对接。",
+)
+RETURN_COMMENT = "请补充企业近三年经营情况和拟投资金来源后再提请。"
+APPROVE_COMMENT = "同意进入对接，专班牵头洽谈。"
+
+
+def seed_approvals(*, stdout: TextIO) -> None:
+    """A few 提请审批 for each task force's leader, some waiting past the SLA, some decided,
+    made through ``leads.services`` so they obey the pipeline's rules and notify like a
+    user's. Created once: a rerun finds the demo's requests by their notes and adds none.
+
+    The services date a request now; the demo's history runs backwards from today, so each
+    request is then dated back to a morning after its lead entered 筛选.
+    """
+    if ApprovalRequest.objects.filter(note__in=APPROVAL_NOTES).exists():
+        stdout.write(_("演示审批已存在，未新建。"))
+        return
+    sla_days = ReminderSchedule.current().approval_sla_days
+    today = timezone.localdate()
+    created = 0
+    with transaction.atomic():
+        for task_force in TaskForce.objects.filter(
+            is_active=True, leader__isnull=False
+        ).select_related("leader"):
+            candidates = list(
+                Lead.objects.filter(
+                    task_force=task_force,
+                    stage=Stage.SCREEN,
+                    rating__in=[Lead.Rating.A, Lead.Rating.B],
+                    owner__role=User.Role.OFFICER,
+                    owner__is_active=True,
+                    approval_requests__isnull=True,
+                )
+                .select_related("owner")
+                .order_by("stage_entered_at", "id")[:20]
+            )
+            for (past_sla, days, decision), note in zip(APPROVAL_PLAN, APPROVAL_NOTES, strict=True):
+                day = today - datetime.timedelta(days=days + (sla_days if past_sla else 0))
+                asked = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
+                lead = next((c for c in candidates if c.stage_entered_at <= asked), None)
+                if lead is None:
+                    continue
+                candidates.remove(lead)
+                approval = approval_request(lead=lead, actor=lead.owner, note=note)
+                ApprovalRequest.objects.filter(pk=approval.pk).update(requested_at=asked)
+                if decision is not None:
+                    approval_decide(
+                        request=approval,
+                        actor=task_force.leader,
+                        approve=decision,
+                        comment=APPROVE_COMMENT if decision else RETURN_COMMENT,
+                    )
+                created += 1
+    stdout.write(_("审批：新建 %(count)d 项提请审批（含已审批的）。") % {"count": created})
+
+
+# Target enterprises (目标企业库), and a chain whose gaps they are filed against
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    """One demo target enterprise. An open one has a name of its own (``place_code`` gives its
+    credit code; empty: not known yet). A converted one has none: the oldest active lead of its
+    link that no target claims becomes it, so the demo shows targets that turned into leads
+    without adding leads to the demo's count."""
+
+    link: str
+    role: str
+    reason: str
+    name: str = ""
+    owner: str = ""  # username; a converted target takes its lead's owner
+    region: str = ""
+    place_code: str = ""
+    contact_hint: str = ""
+
+
+# A chain the bureau mapped after the demo's leads were logged, so no lead is filed under it:
+# its links show the map's three states (local anchors; a gap with targets filed but no lead
+# yet; a bare gap). Leads added later (``--leads`` raised) may be filed under it.
+ENERGY_CHAIN = ("energy-chain", "新能源产业链", "new-energy")
+ENERGY_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "energy-wind-solar",
+        "风电光伏开发",
+        ("虎林市华风新能源发电有限公司", "虎林市兴凯湖光伏电站有限公司"),
+    ),
+    ("energy-biomass", "生物质热电（秸秆、稻壳）", ("虎林市生物质热电有限公司",)),
+    ("energy-equipment", "装备制造与运维服务", ()),
+    ("energy-storage", "储能与绿电应用", ()),
+)
+
+DEMO_TARGETS: tuple[DemoTarget, ...] = (
+    DemoTarget(
+        "rice-deep",
+        "fill",
+        "补齐精深加工环节：米糠榨油、米粉和米饮品，可带动本地稻米转化，提高副产品附加值。",
+        "江苏稻香源米糠油有限公司",
+        "wang_zs",
+        "yangtze-delta",
+        "320500",
+        "经苏州虎林商会引荐",
+    ),
+    DemoTarget(
+        "rice-deep",
+        "extend",
+        "延伸稻米产业链，发展方便米粉、米线，就地消化本地碎米。",
+        "广州谷润米粉食品有限公司",
+        "li_hong",
+        "pearl-delta",
+        "440100",
+        "粤港澳大湾区招商推介会上结识",
+    ),
+    DemoTarget(
+        "rice-brand",
+        "fill",
+        "补齐冷链仓储和城市配送，支撑「虎林大米」鲜米直供长三角。",
+        "杭州鲜链冷链物流有限公司",
+        "wang_zs",
+        "yangtze-delta",
+        "330100",
+    ),
+    DemoTarget(
+        "pharma-extract",
+        "fill",
+        "本地中药材只能作为原料外销，引进提取和饮片加工可就地转化五味子、刺五加。",
+        "成都本草萃取生物科技有限公司",
+        "zhang_wei",
+        "other",
+        "510000",
+        "药业专班赴成都考察时对接",
+    ),
+    DemoTarget(
+        "pharma-sales",
+        "fill",
+        "补齐医药流通环节，用好两票制政策在虎林设立区域配送中心。",
+        "广州医通医药供应链有限公司",
+        "yang_fan",
+        "pearl-delta",
+        "440100",
+    ),
+    DemoTarget(
+        "dairy-product",
+        "extend",
+        "延伸乳品链条，上马奶酪、低温酸奶等高端新品，提高本地鲜奶溢价。",
+        "上海乐醇乳品科技有限公司",
+        "li_hong",
+        "yangtze-delta",
+        "310000",
+        "进博会上接触，对方有意在东北布局工厂",
+    ),
+    DemoTarget(
+        "dairy-cold",
+        "fill",
+        "补齐乳品冷链短板，建设低温仓储和东北区域配送网络。",
+        "沈阳北冷链物流有限公司",
+        "li_hong",
+        "northeast",
+        "210100",
+    ),
+    DemoTarget(
+        "bee-standard",
+        "fill",
+        "引进第三方检测认证机构，支撑以企业标准代替行业标准，抢占蜂产品市场话语权。",
+        "福建蜂之源检测认证有限公司",
+        "ma_lin",
+        "other",
+        "350000",
+        "经福建省蜂产品协会介绍",
+    ),
+    DemoTarget(
+        "energy-equipment",
+        "fill",
+        "补齐风电装备制造环节：塔筒、叶片就近配套，降低本地风电项目建设成本。",
+        "江苏风驰装备制造有限公司",
+        "yang_fan",
+        "yangtze-delta",
+        "320200",
+    ),
+    DemoTarget(
+        "energy-equipment",
+        "fill",
+        "本地风电、光伏装机逐年增加，引进集中运维服务商，运维需求稳定。",
+        "天津运维通新能源技术服务有限公司",
+        "zhou_jie",
+        "jing-jin-ji",
+        "120000",
+        "哈洽会虎林专场推介会上对接",
+    ),
+    DemoTarget(
+        "energy-biomass",
+        "strengthen",
+        "建设秸秆收储运体系，保障生物质热电原料供应，带动农民增收。",
+        "山东绿能秸秆综合利用有限公司",
+        "zhou_jie",
+        "other",
+    ),
+    DemoTarget("rice-seed", "strengthen", "寒地水稻良种选育和繁育基地，为本地种植提供优质种源。"),
+    DemoTarget("rice-deep", "extend", "米饮品和米糠深加工，延长稻米产业链、提高附加值。"),
+    DemoTarget("pharma-oem", "strengthen", "用好上市许可持有人制度，引进代加工和委托生产业务。"),
+    DemoTarget("bee-products", "extend", "蜂胶、蜂王浆深加工，提高蜂产品附加值。"),
+)
+# Open targets' credit codes come from serials far above any demo lead's.
+TARGET_SERIAL_BASE = 10**9
+
+
+def seed_energy_chain() -> int:
+    """Create the 新能源 chain and the links of it that are missing; returns how many."""
+    code, name, industry = ENERGY_CHAIN
+    chain, _created = IndustryChain.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "industry": Industry.objects.get(code=industry),
+            "sort_order": IndustryChain.objects.count(),
+        },
+    )
+    existing = set(ChainLink.objects.filter(chain=chain).values_list("code", flat=True))
+    created = 0
+    for position, (link_code, link_name, local) in enumerate(ENERGY_LINKS, start=1):
+        if link_code in existing:
+            continue
+        ChainLink.objects.create(
+            chain=chain,
+            code=link_code,
+            name=link_name,
+            position=position,
+            local_enterprises="\n".join(local),
+        )
+        created += 1
+    return created
+
+
+def _target_task_force(link: ChainLink, task_forces: dict[str, TaskForce]) -> TaskForce | None:
+    """The demo task force working the link's industry."""
+    industry = link.chain.industry.code
+    code = next((tf.code for tf in DEMO_TASK_FORCES if industry in tf.lead_industries), None)
+    return task_forces.get(code) if code else None
+
+
+def seed_targets(*, stdout: TextIO) -> None:
+    """The 目标企业库: ``DEMO_TARGETS`` that are missing, written directly (like the leads) and
+    obeying the services' rules: the owner belongs to the task force, credit codes are valid and
+    held by nobody else. Open targets are keyed by company name, converted ones by link and
+    reason, so a rerun adds nothing."""
+    with transaction.atomic():
+        links_created = seed_energy_chain()
+        links = {link.code: link for link in ChainLink.objects.select_related("chain__industry")}
+        users = {user.username: user for user in User.objects.filter(is_active=True)}
+        task_forces = {tf.code: tf for tf in TaskForce.objects.all()}
+        keys = set(TargetEnterprise.objects.values_list("company_key", flat=True))
+        created = 0
+        for serial, spec in enumerate(DEMO_TARGETS):
+            link = links.get(spec.link)
+            if link is None:
+                continue
+            if spec.name:
+                target = _open_target(spec, link, serial, users, task_forces, keys)
+            else:
+                target = _converted_target(spec, link)
+            if target is not None:
+                target.save()
+                keys.add(target.company_key)
+                created += 1
+    if created or links_created:
+        stdout.write(
+            _("目标企业：新建 %(count)d 家；新能源产业链：新建 %(links)d 个环节。")
+            % {"count": created, "links": links_created}
+        )
+    else:
+        stdout.write(_("演示目标企业已存在，未新建。"))
+
+
+def _open_target(
+    spec: DemoTarget,
+    link: ChainLink,
+    serial: int,
+    users: dict[str, User],
+    task_forces: dict[str, TaskForce],
+    keys: set[str],
+) -> TargetEnterprise | None:
+    key = normalize_company_name(spec.name)
+    owner = users.get(spec.owner)
+    if key in keys or owner is None:
+        return None
+    code = credit_code(spec.place_code, TARGET_SERIAL_BASE + serial) if spec.place_code else ""
+    if code and (
+        Lead.objects.filter(credit_code=code).exists()
+        or TargetEnterprise.objects.filter(credit_code=code).exists()
+    ):
+        code = ""
+    return TargetEnterprise(
+        company_name=spec.name,
+        company_key=key,
+        credit_code=code,
+        chain_link=link,
+        chain_role=spec.role,
+        region=Region.objects.filter(code=spec.region).first(),
+        reason=spec.reason,
+        contact_hint=spec.contact_hint,
+        owner=owner,
+        task_force=_target_task_force(link, task_forces),
+        created_by=owner,
+        updated_by=owner,
+    )
+
+
+def _converted_target(spec: DemoTarget, link: ChainLink) -> TargetEnterprise | None:
+    if TargetEnterprise.objects.filter(chain_link=link, reason=spec.reason).exists():
+        return None
+    lead = (
+        Lead.objects.filter(
+            chain_link=link,
+            stage__in=Lead.ACTIVE_STAGES,
+            owner__isnull=False,
+            target__isnull=True,
+        )
+        .exclude(
+            credit_code__in=TargetEnterprise.objects.exclude(credit_code="").values("credit_code")
+        )
+        .order_by("id")
+        .first()
+    )
+    if lead is None:
+        return None
+    return TargetEnterprise(
+        company_name=lead.company_name,
+        company_key=lead.company_key,
+        credit_code=lead.credit_code,
+        chain_link=link,
+        chain_role=lead.chain_role or spec.role,
+        region=lead.region,
+        reason=spec.reason,
+        owner=lead.owner,
+        task_force=lead.task_force,
+        lead=lead,
+        created_by=lead.owner,
+        updated_by=lead.owner,
+    )

@@ -12,8 +12,19 @@ from crm.forms import AssignmentChoicesMixin
 from crm.inputs import BoundedInputMixin, VersionField
 from crm.models import ChainLink, Channel, Industry, Region, User
 from crm.validators import normalize_credit_code, validate_credit_code
-from leads.models import FollowUp, Lead
-from leads.services import EDITABLE_FIELDS
+from leads.models import FollowUp, Lead, TargetEnterprise
+from leads.services import EDITABLE_FIELDS, TARGET_EDITABLE_FIELDS
+
+
+def grouped_chain_link_choices() -> list[Any]:
+    """Chain links grouped by their industry chain, for a ``chain_link`` select."""
+    links = ChainLink.objects.select_related("chain").order_by(
+        "chain__sort_order", "chain__code", "position"
+    )
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for link in links:
+        groups.setdefault(link.chain.name, []).append((link.pk, link.name))
+    return [("", "---------"), *groups.items()]
 
 
 class LeadForm(BoundedInputMixin, AssignmentChoicesMixin, forms.ModelForm):
@@ -63,15 +74,7 @@ class LeadForm(BoundedInputMixin, AssignmentChoicesMixin, forms.ModelForm):
         self.limit_assignment(user)
 
     def _limit_chain_links(self) -> None:
-        """Offer chain links grouped by their industry chain."""
-        field = self.fields["chain_link"]
-        links = ChainLink.objects.select_related("chain").order_by(
-            "chain__sort_order", "chain__code", "position"
-        )
-        groups: dict[str, list[tuple[int, str]]] = {}
-        for link in links:
-            groups.setdefault(link.chain.name, []).append((link.pk, link.name))
-        field.choices = [("", "---------"), *groups.items()]
+        self.fields["chain_link"].choices = grouped_chain_link_choices()
 
     def _get_validation_exclusions(self) -> set[str]:
         # The credit code's uniqueness is checked by the service, whose message names the task
@@ -166,3 +169,78 @@ class ApprovalDecisionForm(BoundedInputMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class TargetEnterpriseForm(BoundedInputMixin, AssignmentChoicesMixin, forms.ModelForm):
+    """File or edit a target enterprise (``leads.services.TARGET_EDITABLE_FIELDS``); the task
+    forces and owners offered are those ``user`` may assign, as on the lead form."""
+
+    confirm_duplicate_name = forms.BooleanField(
+        label=_("仍然保存（确认不是同一家企业）"), required=False
+    )
+
+    class Meta:
+        model = TargetEnterprise
+        fields = TARGET_EDITABLE_FIELDS
+        widgets = {
+            "reason": forms.Textarea(
+                attrs={"rows": 3, "placeholder": _("如：补齐精深加工环节，可带动本地稻米转化")}
+            ),
+            "credit_code": forms.TextInput(
+                attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": 24}
+            ),
+            "contact_hint": forms.TextInput(
+                attrs={"placeholder": _("如：经虎林籍企业家引荐、哈洽会上结识")}
+            ),
+        }
+        help_texts = {
+            "credit_code": _("18 位，可暂不填写；转为线索后进入「筛选」前必须填写。"),
+            "chain_link": _("它要补上、延伸或加强的产业链环节。"),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        target = self.instance if self.instance.pk else None
+        self.fields["credit_code"].max_length = 24  # full-width input is folded before checking
+        self.fields["credit_code"].validators = []
+        self.fields["chain_link"].choices = grouped_chain_link_choices()
+        self.fields["region"].queryset = Region.objects.filter(
+            Q(is_active=True) | Q(pk=getattr(target, "region_id", None))
+        )
+        self.limit_assignment(user)
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # Uniqueness of the credit code is the service's to check, with a message that names
+        # the task force holding it.
+        return {*super()._get_validation_exclusions(), "credit_code"}
+
+    def clean_credit_code(self) -> str:
+        code = normalize_credit_code(self.cleaned_data.get("credit_code") or "")
+        if code:
+            validate_credit_code(code)
+        return code
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values that ``target_create`` / ``target_update`` take."""
+        return {name: self.cleaned_data[name] for name in TARGET_EDITABLE_FIELDS}
+
+
+class TargetEnterpriseEditForm(TargetEnterpriseForm):
+    """The edit form carries the version the user loaded, to detect a concurrent change."""
+
+    version = VersionField()
+
+
+class TargetConvertForm(BoundedInputMixin, forms.Form):
+    """转为线索: the channel the lead came through (the rest is the target's), the target's
+    version, and the confirmation a similar company name asks for."""
+
+    channel = forms.ModelChoiceField(
+        label=_("招商渠道"),
+        queryset=Channel.objects.filter(is_active=True),
+        help_text=_("线索必填：这家企业是通过什么渠道对接上的。"),
+    )
+    confirm_duplicate_name = forms.BooleanField(
+        label=_("仍然转为线索（确认不是同一家企业）"), required=False
+    )
+    version = VersionField(required=False)

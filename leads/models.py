@@ -166,7 +166,8 @@ class Lead(models.Model):
         related_name="+",
         verbose_name=_("最后修改人"),
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    # indexed by ``leads_lead_cockpit_idx`` (``Meta.indexes``)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     objects = LeadQuerySet.as_manager()
@@ -204,6 +205,24 @@ class Lead(models.Model):
             # the pipeline's columns and the list filtered by stage, newest first
             models.Index(
                 fields=["stage", "-updated_at", "-id"], name="leads_lead_stage_recent_idx"
+            ),
+            # The period's new leads, and the cockpit's passes over every lead (by stage,
+            # source, task force; overdue), read from the index alone on PostgreSQL: a tenth of
+            # the table's bytes (tests/dashboard/test_cockpit_plans.py).
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "id",
+                    "stage",
+                    "channel",
+                    "industry",
+                    "region",
+                    "task_force",
+                    "owner",
+                    "next_follow_up_on",
+                    "last_activity_on",
+                ],
+                name="leads_lead_cockpit_idx",
             ),
         ]
 
@@ -317,7 +336,16 @@ class LeadTransition(models.Model):
         verbose_name = _("阶段变更")
         verbose_name_plural = _("阶段变更")
         ordering = ["-moved_at", "-id"]
-        indexes = [models.Index(fields=["lead", "moved_at"])]
+        indexes = [
+            models.Index(fields=["lead", "moved_at"]),
+            # The period's stage moves (the cockpit's 进入各阶段, the ranking's forward moves)
+            # read from the index alone (tests/dashboard/test_cockpit_plans.py).
+            models.Index(
+                fields=["moved_at"],
+                include=["lead", "from_stage", "to_stage"],
+                name="leads_transition_moved_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_stage=models.F("to_stage")),

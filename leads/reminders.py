@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.models import Reminder, ReminderSchedule, User
-from crm.notifications import services as notifications
+from crm.notifications import notices
 from crm.notifications.selectors import OverdueScope, overdue_scope_q
 from crm.registry import ReminderItem
-from leads.models import ApprovalRequest, Lead
+from leads.models import ApprovalRequest, Lead, LeadTransition
 from leads.selectors import leads_overdue
 
 SOURCE_KEY = "leads"
@@ -106,18 +106,31 @@ def count_overdue_leads_for(user: User, today: datetime.date, scope: str) -> int
 
 
 def notify_new_owner(lead: Lead, actor: User) -> None:
-    """Email a lead's new owner at once, unless they gave it to themselves.
+    """Tell a lead's new owner at once (inbox, and email unless they chose otherwise), and the
+    task force's robots, unless they gave it to themselves.
 
-    Runs inside the transaction that changed the owner (``owner_change_hooks``): the ledger
-    row is written with the change and its email enqueued after the commit.
+    Runs inside the transaction that changed the owner (``owner_change_hooks``): the notice
+    and the ledger rows are written with the change, the email enqueued after the commit.
     """
     if lead.owner_id is None or lead.owner_id == actor.pk:
         return
     today = timezone.localdate()
-    # Emails are written in the product's language, whatever the acting user's page shows.
+    # Messages are written in the product's language, whatever the acting user's page shows.
     with translation.override(settings.LANGUAGE_CODE):
         item = LeadItems(today)(lead)
-    notifications.reminder_assignment_create(recipient=lead.owner, item=item, day=today)
+        notices.notify(
+            kind=Reminder.Kind.ASSIGNMENT,
+            recipients=[lead.owner],
+            actor=actor,
+            record=lead,
+            title=_("%(actor)s把线索「%(name)s」分派给了%(owner)s")
+            % {"actor": actor, "name": lead.company_name, "owner": lead.owner},
+            url=item.url,
+            ref=f"leads:{lead.pk}@v{lead.version}",
+            details=item.details,
+            task_force_id=lead.task_force_id,
+            item=item,
+        )
 
 
 # --- approvals: the digest's section of requests waiting past the SLA, and the decision email
@@ -207,16 +220,16 @@ def count_approvals_for(user: User, today: datetime.date, scope: str) -> int:
 
 
 def notify_approval_decided(approval: ApprovalRequest) -> None:
-    """Email the officer who asked that their request was approved or sent back.
+    """Tell the officer who asked that their request was approved or sent back (inbox, and
+    email unless they chose otherwise), and the task force's robots.
 
     Runs inside the deciding transaction (``leads.services.approval_decision_hooks``): the
-    ledger row commits with the decision and its email goes out after the commit. A leader
-    deciding their own request is not emailed.
+    notice and the ledger rows commit with the decision, the email goes out after the commit.
+    A leader deciding their own request is not told.
     """
     if approval.decided_by_id is None or approval.decided_by_id == approval.requested_by_id:
         return
     lead = approval.lead
-    today = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         outcome = approval.get_status_display()
         item = ReminderItem(
@@ -235,6 +248,72 @@ def notify_approval_decided(approval: ApprovalRequest) -> None:
                 _("提请说明"): approval.note,
             },
         )
-    notifications.reminder_assignment_create(
-        recipient=approval.requested_by, item=item, day=today, kind=Reminder.Kind.APPROVAL
-    )
+        notices.notify(
+            kind=Reminder.Kind.APPROVAL,
+            recipients=[approval.requested_by],
+            actor=approval.decided_by,
+            record=lead,
+            title=item.title,
+            body=approval.comment,
+            url=item.url,
+            ref=f"approvals:{approval.pk}",
+            details=item.details,
+            task_force_id=lead.task_force_id,
+            item=item,
+        )
+
+
+def notify_approval_asked(approval: ApprovalRequest) -> None:
+    """Tell the leader of the lead's task force that a request waits for them (and its robots).
+
+    Called by ``leads.services.approval_request`` inside its transaction.
+    """
+    lead = approval.lead
+    task_force = lead.task_force
+    if task_force is None or not task_force.is_active:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        notices.notify(
+            kind=Reminder.Kind.APPROVAL_ASK,
+            recipients=[task_force.leader],
+            actor=approval.requested_by,
+            record=lead,
+            title=_("%(who)s提请审批：「%(name)s」进入「对接」")
+            % {"who": approval.requested_by, "name": lead.company_name},
+            body=approval.note,
+            url=f"{reverse('leads:approvals')}#approval-{approval.pk}",
+            ref=f"approvals:{approval.pk}",
+            details={_("提请说明"): approval.note},
+            task_force_id=lead.task_force_id,
+        )
+
+
+def notify_sent_back(transition: LeadTransition) -> None:
+    """Tell a lead's owner that someone else moved it back a stage or dropped it, and why.
+
+    Called by ``leads.services.lead_transition`` inside its transaction, for the moves that
+    need a reason (``leads.pipeline.needs_reason``).
+    """
+    lead = transition.lead
+    if lead.owner_id is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        stages = dict(Lead.Stage.choices)
+        notices.notify(
+            kind=Reminder.Kind.SENT_BACK,
+            recipients=[lead.owner],
+            actor=transition.actor,
+            record=lead,
+            title=_("%(who)s把线索「%(name)s」从「%(from)s」改为「%(to)s」")
+            % {
+                "who": transition.actor,
+                "name": lead.company_name,
+                "from": stages[transition.from_stage],
+                "to": stages[transition.to_stage],
+            },
+            body=transition.reason,
+            url=reverse("leads:detail", args=[lead.pk]),
+            ref=f"transitions:{transition.pk}",
+            details={_("原因"): transition.reason},
+            task_force_id=lead.task_force_id,
+        )

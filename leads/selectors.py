@@ -6,21 +6,29 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, F, QuerySet, Sum, When
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import audit
 from crm.access import leader_scope_q
+from crm.attachments import attachments_of, is_attachment_change
+from crm.comments import comments_of
 from crm.exceptions import NotFound
 from crm.models import User
 from crm.notifications.selectors import OverdueScope, overdue_scope_q, team_task_force_ids
-from leads.filters import DAYS_OVERDUE, ApprovalFilterSet, LeadFilterSet
+from leads.filters import (
+    DAYS_OVERDUE,
+    ApprovalFilterSet,
+    LeadFilterSet,
+    TargetEnterpriseFilterSet,
+)
 from leads.models import (
     ApprovalRequest,
     FollowUp,
     Lead,
     LeadTransition,
+    TargetEnterprise,
     follow_up_due_expression,
     overdue_q,
 )
@@ -48,10 +56,12 @@ def lead_get(*, user: User, pk: int) -> Lead:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One event on a lead's timeline: a stage move, a follow-up, a change of fields, or an
-    approval asked for or decided."""
+    """One event on a lead's timeline: a stage move, a follow-up, a change of fields, an
+    approval asked for or decided, a comment, or a file attached or removed."""
 
-    kind: str  # "transition" | "follow_up" | "change" | "approval_request" | "approval_decision"
+    # "transition" | "follow_up" | "change" | "approval_request" | "approval_decision" |
+    # "comment" | "attachment" | "attachment_removed" (the last two: a crm.Attachment)
+    kind: str
     at: datetime.datetime | datetime.date
     actor: User | None
     item: Any
@@ -64,9 +74,29 @@ class TimelineEntry:
         return datetime.datetime.combine(self.at, datetime.time.max).replace(tzinfo=datetime.UTC)
 
 
+def discussion_entries(record: Any) -> list[TimelineEntry]:
+    """The comments on ``record`` and its files, uploaded and removed, as timeline entries
+    (three queries; a lead's and a project's timelines both show them)."""
+    entries = [
+        TimelineEntry("comment", comment.created_at, comment.author, comment)
+        for comment in comments_of(record)
+    ]
+    for attachment in attachments_of(record):
+        entries.append(
+            TimelineEntry("attachment", attachment.uploaded_at, attachment.uploaded_by, attachment)
+        )
+        if attachment.removed_at is not None:
+            entries.append(
+                TimelineEntry(
+                    "attachment_removed", attachment.removed_at, attachment.removed_by, attachment
+                )
+            )
+    return entries
+
+
 def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
-    """Stage moves, follow-ups, field changes and approvals of a lead in one list, newest
-    first."""
+    """Stage moves, follow-ups, field changes, approvals, comments and attachments of a lead in
+    one list, newest first."""
     entries = [
         TimelineEntry("transition", move.moved_at, move.actor, move)
         for move in LeadTransition.objects.filter(lead=lead).select_related("actor")
@@ -75,10 +105,13 @@ def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
         TimelineEntry("follow_up", follow_up.created_at, follow_up.created_by, follow_up)
         for follow_up in follow_up_list(lead=lead)
     ]
+    # An upload or a removal is on the timeline as the attachment itself.
     entries += [
         TimelineEntry("change", change.changed_at, change.actor, change)
         for change in audit.change_history(lead)
+        if not is_attachment_change(change)
     ]
+    entries += discussion_entries(lead)
     for approval in ApprovalRequest.objects.filter(lead=lead).select_related(
         "requested_by", "decided_by", "lead__task_force__leader"
     ):
@@ -277,3 +310,41 @@ def approvals_pending_of(*, lead_ids: list[int]) -> dict[int, ApprovalRequest]:
             lead_id__in=lead_ids, status=ApprovalRequest.Status.PENDING
         ).select_related("requested_by", "lead__task_force__leader")
     }
+
+
+# --- target enterprises (目标企业库) ------------------------------------------------------------
+
+
+def target_queryset(*, user: User) -> QuerySet[TargetEnterprise]:
+    """Visible targets with what a list row shows, converted ones last; ``lead_visible`` says
+    whether the user may open the lead a target became (it may have moved out of their scope)."""
+    return (
+        TargetEnterprise.objects.visible_to(user)
+        .select_related("chain_link__chain__industry", "region", "owner", "task_force", "lead")
+        .annotate(lead_visible=Exists(Lead.objects.visible_to(user).filter(pk=OuterRef("lead_id"))))
+        .order_by(
+            F("lead_id").asc(nulls_first=True),
+            "chain_link__chain__sort_order",
+            "chain_link__position",
+            "company_name",
+            "id",
+        )
+    )
+
+
+def target_list(*, user: User, filters: Any = None) -> TargetEnterpriseFilterSet:
+    """The filter set over the targets ``user`` may see; ``.qs`` is the result."""
+    return TargetEnterpriseFilterSet(filters or None, queryset=target_queryset(user=user))
+
+
+def target_get(*, user: User, pk: int) -> TargetEnterprise:
+    """One target; ``NotFound`` if it does not exist or is outside the user's scope."""
+    try:
+        return target_queryset(user=user).select_related("created_by", "updated_by").get(pk=pk)
+    except (TargetEnterprise.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("没有找到这家目标企业。")) from None
+
+
+def target_history(*, target: TargetEnterprise) -> QuerySet:
+    """The target's recorded changes, newest first (the caller has checked it is visible)."""
+    return audit.change_history(target)

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from crm.api import StrictInputMixin, VersionField
 from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
 from crm.validators import validate_credit_code
-from leads.models import ApprovalRequest, FollowUp, Lead
+from leads.models import ApprovalRequest, FollowUp, Lead, TargetEnterprise
 
 
 def _check_credit_code(value: str) -> None:
@@ -224,3 +224,95 @@ class ApprovalDecisionSerializer(StrictInputMixin, serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000, label=_("审批意见")
     )
+
+
+class TargetEnterpriseSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """A target enterprise (目标企业) as the API shows and accepts it.
+
+    The chain link and the region go by code, the owner and the task force by id, as for
+    leads; the chain and its industry are read-only (they follow the link). ``lead`` is the id
+    of the lead the target became (``null`` until ``convert``).
+    """
+
+    credit_code = serializers.CharField(
+        label=TargetEnterprise._meta.get_field("credit_code").verbose_name,
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        validators=[_check_credit_code],
+    )
+    chain_link = serializers.SlugRelatedField(slug_field="code", queryset=ChainLink.objects.all())
+    chain_link_name = serializers.CharField(source="chain_link.name", read_only=True)
+    chain = serializers.CharField(source="chain_link.chain.code", read_only=True)
+    chain_name = serializers.CharField(source="chain_link.chain.name", read_only=True)
+    industry = serializers.CharField(source="chain_link.chain.industry.code", read_only=True)
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    owner_name = serializers.CharField(source="owner", read_only=True, allow_null=True)
+    task_force = serializers.PrimaryKeyRelatedField(
+        queryset=TaskForce.objects.all(), required=False, allow_null=True
+    )
+    task_force_name = serializers.CharField(source="task_force", read_only=True, allow_null=True)
+    is_converted = serializers.BooleanField(read_only=True)
+    created_by_name = serializers.CharField(source="created_by", read_only=True)
+    updated_by_name = serializers.CharField(source="updated_by", read_only=True)
+    version = VersionField(
+        help_text=_("修改时可带上读取到的版本号；若目标企业已被他人修改，返回 409。"),
+    )
+    confirm_duplicate_name = serializers.BooleanField(
+        required=False, default=False, write_only=True
+    )
+
+    class Meta:
+        model = TargetEnterprise
+        fields = (
+            "id",
+            "company_name",
+            "credit_code",
+            "chain_link",
+            "chain_link_name",
+            "chain",
+            "chain_name",
+            "industry",
+            "chain_role",
+            "region",
+            "reason",
+            "contact_hint",
+            "owner",
+            "owner_name",
+            "task_force",
+            "task_force_name",
+            "lead",
+            "is_converted",
+            "version",
+            "confirm_duplicate_name",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            "updated_by",
+            "updated_by_name",
+            "updated_at",
+        )
+        read_only_fields = (
+            "lead",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        )
+        # Uniqueness of the credit code is the service's to check (see ``LeadSerializer``).
+        validators: list = []
+
+
+class TargetConvertSerializer(StrictInputMixin, serializers.Serializer):
+    """转为线索: the channel the lead came through (by code); the rest is the target's."""
+
+    channel = serializers.SlugRelatedField(
+        slug_field="code", queryset=Channel.objects.filter(is_active=True), label=_("招商渠道")
+    )
+    confirm_duplicate_name = serializers.BooleanField(required=False, default=False)
+    version = VersionField(label=_("版本"))

@@ -5,17 +5,17 @@ rather than half-writing, records its history and leaves notifications to after 
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from crm import writes
+from crm import audit, writes
 from crm.access import check_assignment, check_reassignment, in_scope, is_leader_of, scope_q
 from crm.exceptions import (
     ConflictError,
@@ -25,11 +25,20 @@ from crm.exceptions import (
     PermissionRefused,
     TransitionRefused,
 )
-from crm.models import User
+from crm.imports import (
+    Action,
+    AssignmentCheck,
+    ImportRow,
+    check_new_record,
+    create_records,
+    in_chunks,
+)
+from crm.models import ChangeLog, Channel, ImportOnMatch, ImportOnSimilar, User
 from crm.text import normalize_company_name
 from crm.validators import normalize_credit_code, validate_credit_code
-from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition
-from leads.pipeline import approval_problem, move_problem
+from leads import reminders
+from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition, TargetEnterprise
+from leads.pipeline import approval_problem, move_problem, needs_reason
 
 # The fields a person edits on the lead form and through the API; the stage changes only
 # through ``lead_transition`` and the follow-up dates only through follow-ups (or this form).
@@ -74,17 +83,32 @@ def can_change_lead(user: User, lead: Lead) -> bool:
     return in_scope(user, lead)
 
 
-def _check_credit_code(code: str, *, exclude_pk: int | None) -> None:
-    """Refuse a malformed credit code, or one that another lead already holds.
-
-    The duplicate message names only the holder's task force: the user may not see the lead.
-    """
+def _check_credit_code_valid(code: str) -> None:
+    """Refuse a malformed credit code (an empty one is allowed until screening)."""
     if not code:
         return
     try:
         validate_credit_code(code)
     except ValidationError as error:
         raise DomainError.for_field("credit_code", error.messages[0]) from None
+
+
+def _credit_code_held_message(holder: Lead) -> str:
+    """What a user is told of the lead that holds a credit code: only its task force, since the
+    user may not see the lead."""
+    where = (
+        _("「%(tf)s」") % {"tf": holder.task_force.name} if holder.task_force else _("一位招商专员")
+    )
+    return _("该统一社会信用代码已登记在%(where)s的线索中，请勿重复录入，可联系其负责人。") % {
+        "where": where
+    }
+
+
+def _check_credit_code(code: str, *, exclude_pk: int | None) -> None:
+    """Refuse a malformed credit code, or one that another lead already holds."""
+    if not code:
+        return
+    _check_credit_code_valid(code)
     holder = (
         Lead.objects.filter(credit_code=code)
         .exclude(pk=exclude_pk)
@@ -92,14 +116,7 @@ def _check_credit_code(code: str, *, exclude_pk: int | None) -> None:
         .first()
     )
     if holder is not None:
-        where = (
-            _("「%(tf)s」") % {"tf": holder.task_force.name}
-            if holder.task_force
-            else _("一位招商专员")
-        )
-        message = _(
-            "该统一社会信用代码已登记在%(where)s的线索中，请勿重复录入，可联系其负责人。"
-        ) % {"where": where}
+        message = _credit_code_held_message(holder)
         raise DuplicateError(message, field_errors={"credit_code": [message]})
 
 
@@ -116,6 +133,22 @@ def similar_leads(*, company_name: str, exclude_pk: int | None = None) -> list[L
     )
 
 
+def _described_leads(actor: User, matches: list[Lead]) -> list[str]:
+    """How a duplicate warning names ``matches`` to ``actor``: by name when visible, else only by
+    the task force that holds it."""
+    visible_ids = set(
+        Lead.objects.filter(scope_q(actor), pk__in=[m.pk for m in matches]).values_list(
+            "pk", flat=True
+        )
+    )
+    return [
+        m.company_name
+        if m.pk in visible_ids
+        else _("（%(tf)s 的一条线索）") % {"tf": m.task_force or _("其他专员")}
+        for m in matches
+    ]
+
+
 def _check_similar_name(
     *, actor: User, company_name: str, exclude_pk: int | None, confirmed: bool
 ) -> None:
@@ -125,17 +158,7 @@ def _check_similar_name(
     matches = similar_leads(company_name=company_name, exclude_pk=exclude_pk)
     if not matches:
         return
-    visible_ids = set(
-        Lead.objects.filter(scope_q(actor), pk__in=[m.pk for m in matches]).values_list(
-            "pk", flat=True
-        )
-    )
-    described = [
-        m.company_name
-        if m.pk in visible_ids
-        else _("（%(tf)s 的一条线索）") % {"tf": m.task_force or _("其他专员")}
-        for m in matches
-    ]
+    described = _described_leads(actor, matches)
     raise DuplicateWarning(
         _("已有名称相近的线索：%(names)s。如确认不是同一家企业，请勾选“仍然保存”后再提交。")
         % {"names": "、".join(described)},
@@ -168,36 +191,42 @@ def _after_owner_change(lead: Lead, actor: User) -> None:
         hook(lead, actor)
 
 
-@transaction.atomic
-def lead_create(*, actor: User, data: dict[str, Any], confirm_duplicate_name: bool = False) -> Lead:
-    """Log a new lead in the collect stage, owned by ``actor`` unless another owner is given."""
+def _new_lead(*, actor: User, data: dict[str, Any], now: datetime.datetime | None = None) -> Lead:
+    """The unsaved lead ``data`` describes: in the collect stage since ``now``, owned by
+    ``actor`` unless another owner is given."""
     fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     fields["credit_code"] = normalize_credit_code(fields.get("credit_code") or "")
     if fields.get("owner") is None:
         fields["owner"] = actor
-    check_assignment(
-        actor=actor,
-        owner=fields["owner"],
-        task_force=fields.get("task_force"),
-        creating=True,
-        noun=LEAD_NOUN,
-    )
-    _check_credit_code(fields["credit_code"], exclude_pk=None)
-    _check_similar_name(
-        actor=actor,
-        company_name=fields["company_name"],
-        exclude_pk=None,
-        confirmed=confirm_duplicate_name,
-    )
-    now = timezone.now()
-    lead = Lead(
+    now = now or timezone.now()
+    return Lead(
         **fields,
-        company_key=normalize_company_name(fields["company_name"]),
+        company_key=normalize_company_name(fields.get("company_name", "")),
         stage=Lead.Stage.COLLECT,
         stage_entered_at=now,
         last_activity_on=timezone.localdate(now),
         created_by=actor,
         updated_by=actor,
+    )
+
+
+@transaction.atomic
+def lead_create(*, actor: User, data: dict[str, Any], confirm_duplicate_name: bool = False) -> Lead:
+    """Log a new lead in the collect stage, owned by ``actor`` unless another owner is given."""
+    lead = _new_lead(actor=actor, data=data)
+    check_assignment(
+        actor=actor,
+        owner=lead.owner,
+        task_force=lead.task_force,
+        creating=True,
+        noun=LEAD_NOUN,
+    )
+    _check_credit_code(lead.credit_code, exclude_pk=None)
+    _check_similar_name(
+        actor=actor,
+        company_name=lead.company_name,
+        exclude_pk=None,
+        confirmed=confirm_duplicate_name,
     )
     writes.record_create(
         lead, actor=actor, clean_exclude=["company_key"], unique_handlers=UNIQUE_HANDLERS
@@ -307,9 +336,11 @@ def lead_transition(
             "updated_at",
         ]
     )
-    LeadTransition.objects.create(
+    transition = LeadTransition.objects.create(
         lead=lead, from_stage=from_stage, to_stage=to, actor=actor, reason=reason.strip()
     )
+    if needs_reason(from_stage, to):
+        reminders.notify_sent_back(transition)
     if from_stage == Lead.Stage.SCREEN:
         _approval_settle(
             lead=lead, to=to, actor=actor, reason=reason.strip(), comment=approval_comment
@@ -451,6 +482,7 @@ def approval_request(*, lead: Lead, actor: User, note: str) -> ApprovalRequest:
     approval = ApprovalRequest(lead=lead, requested_by=actor, note=note)
     writes.full_clean(approval)
     approval.save()
+    reminders.notify_approval_asked(approval)
     return approval
 
 
@@ -492,3 +524,493 @@ def approval_decide(
     approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
     _approval_decided(approval)
     return approval
+
+
+# --- target enterprises (目标企业库) ------------------------------------------------------------
+
+# The fields a person edits on the target form, in the admin and through the API; ``lead`` is
+# set only by ``target_convert``.
+TARGET_EDITABLE_FIELDS = (
+    "company_name",
+    "credit_code",
+    "chain_link",
+    "chain_role",
+    "region",
+    "reason",
+    "contact_hint",
+    "owner",
+    "task_force",
+)
+
+TARGET_NOUN = pgettext_lazy("noun in a sentence", "目标企业")
+
+
+def can_change_target(user: User, target: TargetEnterprise) -> bool:
+    """Whether ``user`` may edit, convert and delete ``target``: anyone whose scope holds it."""
+    return in_scope(user, target)
+
+
+def _check_target_credit_code(code: str, *, exclude_pk: int | None) -> None:
+    """Refuse a malformed credit code, one a lead already holds (the lead rule, its message),
+    or one another target holds; messages name only the holder's task force."""
+    _check_credit_code(code, exclude_pk=None)
+    if not code:
+        return
+    holder = (
+        TargetEnterprise.objects.filter(credit_code=code)
+        .exclude(pk=exclude_pk)
+        .select_related("task_force")
+        .first()
+    )
+    if holder is not None:
+        where = (
+            _("「%(tf)s」") % {"tf": holder.task_force.name}
+            if holder.task_force
+            else _("一位招商专员")
+        )
+        message = _("该统一社会信用代码已在%(where)s的目标企业中，请勿重复录入。") % {
+            "where": where
+        }
+        raise DuplicateError(message, field_errors={"credit_code": [message]})
+
+
+def _check_similar_target_name(
+    *, actor: User, company_name: str, exclude_pk: int | None, confirmed: bool
+) -> None:
+    """Warn (once, until confirmed) that a lead or a target with an equivalent name exists."""
+    if confirmed:
+        return
+    key = normalize_company_name(company_name)
+    if not key:
+        return
+    targets = list(
+        TargetEnterprise.objects.filter(company_key=key)
+        .exclude(pk=exclude_pk)
+        .select_related("task_force")
+        .order_by("id")[:5]
+    )
+    leads = similar_leads(company_name=company_name)
+    if not targets and not leads:
+        return
+    visible_ids = set(
+        TargetEnterprise.objects.visible_to(actor)
+        .filter(pk__in=[t.pk for t in targets])
+        .values_list("pk", flat=True)
+    )
+    described = [
+        t.company_name
+        if t.pk in visible_ids
+        else _("（%(tf)s 的一家目标企业）") % {"tf": t.task_force or _("其他专员")}
+        for t in targets
+    ] + _described_leads(actor, leads)
+    raise DuplicateWarning(
+        _(
+            "已有名称相近的线索或目标企业：%(names)s。"
+            "如确认不是同一家企业，请勾选“仍然保存”后再提交。"
+        )
+        % {"names": "、".join(described)},
+        matches=described,
+    )
+
+
+def _target_credit_code_taken(target: TargetEnterprise) -> None:
+    """A target with the same credit code was committed meanwhile: say so, by constraint."""
+    _check_target_credit_code(target.credit_code, exclude_pk=target.pk)
+
+
+TARGET_UNIQUE_HANDLERS = {
+    writes.constraint_name(TargetEnterprise, "credit_code_unique"): _target_credit_code_taken
+}
+
+
+def _target_lock(
+    target: TargetEnterprise, *, actor: User, refusal: str, expected_version: int | None
+) -> TargetEnterprise:
+    """Lock the target's row, check ``actor`` may still change it and its version is current."""
+    return writes.record_lock(
+        TargetEnterprise,
+        target.pk,
+        actor=actor,
+        refusal=refusal,
+        expected_version=expected_version,
+        conflict=_("这家目标企业刚刚被%(who)s修改过，请刷新页面查看最新内容后再操作。"),
+    )
+
+
+def _refuse_if_converted(target: TargetEnterprise, message: str) -> None:
+    if target.is_converted:
+        raise ConflictError(message % {"name": target.company_name})
+
+
+@transaction.atomic
+def target_create(
+    *, actor: User, data: dict[str, Any], confirm_duplicate_name: bool = False
+) -> TargetEnterprise:
+    """File a target enterprise under a chain link, owned by ``actor`` unless another owner is
+    given; who may file it where is the leads' rule (``check_assignment``)."""
+    fields = {name: data[name] for name in TARGET_EDITABLE_FIELDS if name in data}
+    fields["credit_code"] = normalize_credit_code(fields.get("credit_code") or "")
+    if fields.get("owner") is None:
+        fields["owner"] = actor
+    check_assignment(
+        actor=actor,
+        owner=fields["owner"],
+        task_force=fields.get("task_force"),
+        creating=True,
+        noun=TARGET_NOUN,
+    )
+    _check_target_credit_code(fields["credit_code"], exclude_pk=None)
+    _check_similar_target_name(
+        actor=actor,
+        company_name=fields.get("company_name") or "",
+        exclude_pk=None,
+        confirmed=confirm_duplicate_name,
+    )
+    target = TargetEnterprise(
+        **fields,
+        company_key=normalize_company_name(fields.get("company_name") or ""),
+        created_by=actor,
+        updated_by=actor,
+    )
+    return writes.record_create(
+        target,
+        actor=actor,
+        clean_exclude=["company_key", "lead"],
+        unique_handlers=TARGET_UNIQUE_HANDLERS,
+    )
+
+
+@transaction.atomic
+def target_update(
+    *,
+    target: TargetEnterprise,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    confirm_duplicate_name: bool = False,
+) -> TargetEnterprise:
+    """Change a target's fields, recording each change; nothing happens when nothing changes.
+
+    A converted target is the record of where its lead came from: it is no longer edited.
+    """
+    target = _target_lock(
+        target,
+        actor=actor,
+        refusal=_("您无权修改这家目标企业。"),
+        expected_version=expected_version,
+    )
+    _refuse_if_converted(target, _("「%(name)s」已转为线索，目标企业不再修改；请在线索中修改。"))
+    data = dict(data)
+    if "credit_code" in data:
+        data["credit_code"] = normalize_credit_code(data["credit_code"] or "")
+
+    def validate(target: TargetEnterprise, changed: list[str], old: dict[str, Any]) -> list[str]:
+        check_reassignment(actor=actor, record=target, changed=changed, old=old, noun=TARGET_NOUN)
+        if "credit_code" in changed:
+            _check_target_credit_code(target.credit_code, exclude_pk=target.pk)
+        if "company_name" not in changed:
+            return []
+        _check_similar_target_name(
+            actor=actor,
+            company_name=target.company_name,
+            exclude_pk=target.pk,
+            confirmed=confirm_duplicate_name,
+        )
+        target.company_key = normalize_company_name(target.company_name)
+        return ["company_key"]
+
+    target, _changed = writes.record_update(
+        target,
+        actor=actor,
+        data=data,
+        editable=TARGET_EDITABLE_FIELDS,
+        validate=validate,
+        clean_exclude=["company_key", "lead"],
+        unique_handlers=TARGET_UNIQUE_HANDLERS,
+    )
+    return target
+
+
+def target_delete_refusal(target: TargetEnterprise) -> str:
+    """Why ``target`` may not be deleted (``""`` when it may): a converted target is its lead's
+    origin. The pages and the admin ask this."""
+    if target.is_converted:
+        return _("「%(name)s」已转为线索，是该线索的来源记录，不能删除。") % {
+            "name": target.company_name
+        }
+    return ""
+
+
+@transaction.atomic
+def target_delete(
+    *, target: TargetEnterprise, actor: User, expected_version: int | None = None
+) -> None:
+    """Remove a target that was never converted, recording every field in its history first."""
+    target = _target_lock(
+        target,
+        actor=actor,
+        refusal=_("您无权删除这家目标企业。"),
+        expected_version=expected_version,
+    )
+    refusal = target_delete_refusal(target)
+    if refusal:
+        raise ConflictError(refusal)
+    audit.record_delete(instance=target, actor=actor)
+    target.delete()
+
+
+def target_convert_problem(*, target: TargetEnterprise, actor: User) -> str | None:
+    """Why ``actor`` cannot turn ``target`` into a lead now, or ``None``: shown before the user
+    tries, and the same rules ``target_convert`` enforces (the lead's assignment rule)."""
+    if target.is_converted:
+        return _("已转为线索，不能重复转换。")
+    if not can_change_target(actor, target):
+        return _("您无权把这家目标企业转为线索。")
+    try:
+        check_assignment(
+            actor=actor,
+            owner=target.owner or actor,
+            task_force=target.task_force,
+            creating=True,
+            noun=LEAD_NOUN,
+        )
+    except DomainError as error:
+        return error.message
+    return None
+
+
+@transaction.atomic
+def target_convert(
+    *,
+    target: TargetEnterprise,
+    actor: User,
+    channel: Channel,
+    confirm_duplicate_name: bool = False,
+    expected_version: int | None = None,
+) -> Lead:
+    """Turn a target into a lead in one step and link the two.
+
+    The lead is created by ``lead_create`` (the same assignment check, credit-code and
+    similar-name rules) with the target's company name, credit code, chain link and its chain's
+    industry, chain role, region, owner and task force, and the ``channel`` the officer picks.
+    The target's row lock serialises two conversions: the second is refused.
+    """
+    target = _target_lock(
+        target,
+        actor=actor,
+        refusal=_("您无权把这家目标企业转为线索。"),
+        expected_version=expected_version,
+    )
+    _refuse_if_converted(target, _("「%(name)s」已转为线索，不能重复转换。"))
+    link = target.chain_link
+    lead = lead_create(
+        actor=actor,
+        data={
+            "company_name": target.company_name,
+            "credit_code": target.credit_code,
+            "industry": link.chain.industry,
+            "chain_link": link,
+            "chain_role": target.chain_role,
+            "region": target.region,
+            "owner": target.owner,
+            "task_force": target.task_force,
+            "channel": channel,
+        },
+        confirm_duplicate_name=confirm_duplicate_name,
+    )
+    before = audit.snapshot(target, ["lead"])
+    target.lead = lead
+    target.version += 1
+    target.updated_by = actor
+    target.save(update_fields=["lead", "version", "updated_by", "updated_at"])
+    audit.change_record(
+        instance=target,
+        actor=actor,
+        action=ChangeLog.Action.UPDATE,
+        changes=audit.changes_since(target, before),
+    )
+    return lead
+
+
+# --- import of a 台账 (crm.imports) -------------------------------------------------------------
+
+
+def _leads_by_credit_code(codes: list[str]) -> dict[str, Lead]:
+    """The leads holding any of ``codes``, by code (one query per thousand codes)."""
+    found: dict[str, Lead] = {}
+    for chunk in in_chunks(codes):
+        for lead in Lead.objects.filter(credit_code__in=chunk).select_related("task_force"):
+            found[lead.credit_code] = lead
+    return found
+
+
+def _leads_by_company_key(keys: list[str]) -> dict[str, list[Lead]]:
+    """``similar_leads`` for many names at once: the leads sharing each normalised name."""
+    found: dict[str, list[Lead]] = {}
+    for chunk in in_chunks(keys):
+        leads = Lead.objects.filter(company_key__in=chunk).select_related("task_force")
+        for lead in leads.order_by("id"):
+            found.setdefault(lead.company_key, []).append(lead)
+    return found
+
+
+def _import_credit_codes(rows: Sequence[ImportRow]) -> dict[str, ImportRow]:
+    """Check each row's credit code (``_check_credit_code_valid``) and that no two rows share
+    one; the rows with a valid code, by code."""
+    by_code: dict[str, ImportRow] = {}
+    for row in rows:
+        code = normalize_credit_code(row.values.get("credit_code", ""))
+        try:
+            _check_credit_code_valid(code)
+        except DomainError as error:
+            row.refuse(error)
+            row.failed.add("credit_code")
+            continue
+        if not code:
+            continue
+        if code in by_code:
+            row.error(
+                _("与第 %(row)s 行的统一社会信用代码相同：同一企业只能登记一条线索。")
+                % {"row": by_code[code].number},
+                "credit_code",
+            )
+            continue
+        by_code[code] = row
+    return by_code
+
+
+def _import_matches(*, actor: User, by_code: dict[str, ImportRow], on_match: str) -> None:
+    """Rows whose credit code a lead already holds: skipped, or to update it (``on_match``).
+
+    A lead outside the importer's scope is named only by its task force, as ``lead_create``
+    names it, and cannot be updated from the file.
+    """
+    for code, holder in _leads_by_credit_code(list(by_code)).items():
+        row = by_code[code]
+        visible = in_scope(actor, holder)
+        if on_match == ImportOnMatch.SKIP:
+            row.action = Action.SKIP
+            row.warn(
+                _("系统中已有这家企业的线索「%(name)s」（统一社会信用代码相同），本行跳过。")
+                % {"name": holder.company_name}
+                if visible
+                else _("%(held)s本行跳过。") % {"held": _credit_code_held_message(holder)},
+                "credit_code",
+            )
+        elif visible:
+            row.action, row.target = Action.UPDATE, holder
+        else:
+            row.error(
+                _("%(held)s您无权修改这条线索，请删除本行或选择「跳过」。")
+                % {"held": _credit_code_held_message(holder)},
+                "credit_code",
+            )
+
+
+def _import_similar_names(*, actor: User, rows: Sequence[ImportRow], on_similar: str) -> None:
+    """New rows whose company name matches a lead's, or an earlier row's, after normalisation
+    (``similar_leads``): a warning; skipped unless ``on_similar`` says to import them."""
+    keys = {row: normalize_company_name(row.values.get("company_name", "")) for row in rows}
+    existing = _leads_by_company_key(sorted({key for key in keys.values() if key}))
+    matches = [lead for leads in existing.values() for lead in leads]
+    described = dict(zip(matches, _described_leads(actor, matches), strict=True))
+    skip = on_similar == ImportOnSimilar.SKIP
+    first_row: dict[str, int] = {}
+    for row, key in keys.items():
+        if not key:
+            continue
+        if key in existing:
+            names = "、".join(described[lead] for lead in existing[key][:5])
+            message = _("已有名称相近的线索：%(names)s。") % {"names": names}
+        elif key in first_row:
+            message = _("与第 %(row)s 行的企业名称相近。") % {"row": first_row[key]}
+        else:
+            first_row[key] = row.number
+            continue
+        if skip:
+            row.action = Action.SKIP
+            row.warn(
+                message + _("本行跳过（确认不是同一家企业的，可选择「仍然导入」）。"),
+                "company_name",
+            )
+        else:
+            row.warn(message + _("仍将导入为新线索。"), "company_name")
+
+
+def _import_updates(*, actor: User, rows: Sequence[ImportRow]) -> None:
+    """Update the matched leads through ``lead_update`` (its rules, its history); a cell left
+    empty changes nothing. Each in a savepoint: a refused row is reported, the rest go on."""
+    for row in rows:
+        if row.has_errors:
+            continue
+        try:
+            with transaction.atomic():
+                lead = lead_update(
+                    lead=row.target,
+                    actor=actor,
+                    data=row.data(EDITABLE_FIELDS),
+                    confirm_duplicate_name=True,
+                )
+        except DomainError as error:
+            row.refuse(error)
+            continue
+        row.action = Action.UPDATE if lead.version != row.target.version else Action.UNCHANGED
+
+
+@transaction.atomic
+def leads_import(
+    *,
+    actor: User,
+    rows: Sequence[ImportRow],
+    on_match: str = ImportOnMatch.SKIP,
+    on_similar: str = ImportOnSimilar.SKIP,
+    dry_run: bool = False,
+) -> None:
+    """Create leads from the rows of an imported 台账 by ``lead_create``'s rules: all or none.
+
+    Every row gets its problems and its action (``crm.imports.Action``). A row whose credit
+    code a lead already holds is skipped, or with ``on_match="update"`` updates that lead
+    through ``lead_update``; a row whose company name matches a lead's is a warning, and
+    skipped unless ``on_similar="import"``. The rules are asked in bulk (a fixed number of
+    queries however many rows), the new leads inserted in batches with history rows marked as
+    imported, and their new owners told as ``lead_create`` tells them. Nothing is written when
+    any row has an error, nor on a ``dry_run`` (the updates it tried are rolled back).
+    """
+    with audit.change_source(ChangeLog.Source.IMPORT):
+        by_code = _import_credit_codes(rows)
+        _import_matches(actor=actor, by_code=by_code, on_match=on_match)
+        new_rows = [row for row in rows if row.action == Action.CREATE]
+        _import_similar_names(actor=actor, rows=new_rows, on_similar=on_similar)
+        assignment = AssignmentCheck(actor=actor, noun=LEAD_NOUN)
+        now = timezone.now()
+        new_leads = []
+        for row in rows:
+            if row.action != Action.CREATE:
+                continue
+            lead = _new_lead(actor=actor, data=row.values, now=now)
+            if not row.failed & {"owner", "task_force"}:
+                refusal = assignment(owner=lead.owner, task_force=lead.task_force)
+                if refusal is not None:
+                    row.refuse(refusal)
+            check_new_record(row, lead, actor=actor)
+            new_leads.append((row, lead))
+        _import_updates(actor=actor, rows=[row for row in rows if row.action == Action.UPDATE])
+        if dry_run or any(row.has_errors for row in rows):
+            transaction.set_rollback(True)
+            return
+        leads = [lead for _row, lead in new_leads]
+        try:
+            with transaction.atomic():
+                create_records(leads, actor=actor)
+        except IntegrityError:
+            # A lead with one of these credit codes was registered since the check.
+            held = _leads_by_credit_code([lead.credit_code for lead in leads if lead.credit_code])
+            for row, lead in new_leads:
+                if lead.credit_code in held:
+                    row.error(_credit_code_held_message(held[lead.credit_code]), "credit_code")
+            if not any(row.has_errors for row in rows):
+                rows[0].error(_("导入时数据发生了变化，没有写入任何记录，请重新检查后再导入。"))
+            transaction.set_rollback(True)
+            return
+        for lead in leads:
+            _after_owner_change(lead, actor)

@@ -24,7 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm import search
 from crm.access import approves_for_any
+from crm.attachments import attachment_panel
+from crm.comments import comment_box
 from crm.exceptions import ConflictError, DomainError, DuplicateWarning
 from crm.export import export_response
 from crm.htmx import (
@@ -78,7 +81,9 @@ def add_domain_errors(form: Form, error: DomainError | ValidationError) -> None:
 def lead_list(request: HttpRequest) -> HttpResponse:
     """The filtered, sorted, paginated lead list; filter changes fetch only the results."""
     filterset = selectors.lead_list(user=request.user, filters=request.GET)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A search of one-character words reads every row: it lists the first matches only.
+    paginator = search.paginator(filterset.qs, PAGE_SIZE, scans=filterset.search_scans)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "filter_form": filterset.form,
@@ -131,6 +136,8 @@ def _detail_context(
     pending = next(
         (e.item for e in timeline if e.kind == "approval_request" and e.item.is_pending), None
     )
+    # ... and the lead's files: the panel lists them without asking again.
+    files = [entry.item for entry in timeline if entry.kind == "attachment"]
     return {
         "lead": lead,
         "today": today,
@@ -142,6 +149,8 @@ def _detail_context(
         "approval_pending": pending,
         "approval_pending_text": approval_waiting_text(pending) if pending else "",
         "follow_up_form": follow_up_form or FollowUpForm(),
+        "attachment_panel": attachment_panel(user=request.user, record=lead, attachments=files),
+        "comment_box": comment_box(lead),
         # Panels other apps add (the linked project), without this app importing them.
         "panels": detail_panels.for_object(request, lead),
     }

@@ -7,8 +7,9 @@ project's or application's page, which applies the move rules and records the mo
 that only a service can change in a certain way (a task's completion, a progress problem's
 solution) offer only that; capital increases and stage moves are history and read-only.
 
-Targets have no service: they are the bureau's deadlines, plain data an administrator keeps
-here (like the reference data in ``crm``); deleting one is recorded like every other delete.
+Targets and annual goals have no service: they are the bureau's deadlines and goals, plain
+data an administrator keeps here (like the reference data in ``crm``); deleting one is recorded
+like every other delete.
 """
 
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.admin_services import RecordedDeleteMixin, ServiceAdminMixin, page_link
 from projects import services
 from projects.models import (
+    AnnualGoal,
     CapitalIncrease,
     FundsArrival,
     ProgressReport,
@@ -41,6 +43,15 @@ class TargetAdmin(RecordedDeleteMixin, admin.ModelAdmin):
     list_display = ("description", "status", "goal_status", "category", "due_on", "is_active")
     list_filter = ("status", "category", "is_active")
     search_fields = ("description",)
+
+
+@admin.register(AnnualGoal)
+class AnnualGoalAdmin(RecordedDeleteMixin, admin.ModelAdmin):
+    """The year's 签约额 and 到位资金 goals the cockpit measures against: plain data, one row a
+    year."""
+
+    list_display = ("year", "signed_amount", "funds_in_place", "note", "updated_at")
+    ordering = ("-year",)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -15,6 +15,9 @@ Endpoints (under ``/api/v1/``; session or token authentication)::
                                      and the two standing lists (same filters)
     GET   support-applications/      list with filters (status, fund_source, owner_id …)
     POST  support-applications/      create (status planned)
+    GET/POST, DELETE …/{id}/attachments/[{attachment_id}/]   the files of a project or an
+                                     application; …/{id}/comments/ a project's comments
+                                     (crm.discussion_api)
 
 Errors are JSON ``{"detail": …, "code": …, "errors": {field: [messages]}}``: 400 for bad fields
 or a refused move, 403 for a change the user may not make, 404 outside the user's scope, 409
@@ -36,6 +39,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from crm.api import validated_data
+from crm.discussion_api import AttachmentsApiMixin, CommentsApiMixin
 from crm.exceptions import DomainError
 from crm.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from projects import selectors, services
@@ -80,15 +84,18 @@ def _filtered(filterset: Any) -> Any:
         responses={200: ProjectSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
     ),
 )
-class ProjectViewSet(viewsets.GenericViewSet):
-    """Projects in the requesting user's scope; every write goes through ``projects.services``."""
+class ProjectViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericViewSet):
+    """Projects in the requesting user's scope; every write goes through ``projects.services``;
+    the project's files and comments through ``crm.discussion_api``."""
 
     serializer_class = ProjectSerializer
+    attachable_model = "projects.project"
     # The list and the board filter through ``projects.selectors`` and never call
     # ``filter_queryset``: the backend and FilterSet are named for the schema's parameters.
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProjectFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE only removes an attachment (``attachments/{attachment_id}/``), never a project.
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.project_list(user=self.request.user).qs
@@ -213,14 +220,16 @@ class ProjectViewSet(viewsets.GenericViewSet):
         responses={200: SupportApplicationSerializer, **error_responses(404, *READ_ERRORS)},
     ),
 )
-class SupportApplicationViewSet(viewsets.GenericViewSet):
-    """对上争取 applications in the user's scope."""
+class SupportApplicationViewSet(AttachmentsApiMixin, viewsets.GenericViewSet):
+    """对上争取 applications in the user's scope, with their files (``crm.discussion_api``)."""
 
     serializer_class = SupportApplicationSerializer
+    attachable_model = "projects.supportapplication"
     # Filtered through ``projects.selectors``; named for the schema's parameters only.
     filter_backends = [DjangoFilterBackend]
     filterset_class = SupportApplicationFilterSet
-    http_method_names = ["get", "post", "head", "options"]
+    # DELETE only removes an attachment (``attachments/{attachment_id}/``).
+    http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.support_list(user=self.request.user).qs

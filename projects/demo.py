@@ -25,13 +25,21 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from crm.models import Industry, TaskForce, User
 from crm.validators import credit_code_check_character
 from leads.models import Lead
 from projects import services
-from projects.models import FundsArrival, Project, ProjectTransition, SupportApplication, Target
+from projects.models import (
+    AnnualGoal,
+    FundsArrival,
+    Project,
+    ProjectTransition,
+    SupportApplication,
+    Target,
+)
 
 SEED = 20261128
 S = Project.Status
@@ -458,6 +466,28 @@ class Seeder:
             created += made
         return created
 
+    def seed_goal(self) -> int:
+        """This year's goals, set a little above the pace the demo's records keep, so the
+        cockpit shows one figure ahead of schedule and one behind."""
+        if AnnualGoal.objects.filter(year=self.today.year).exists():
+            return 0
+        start = datetime.date(self.today.year, 1, 1)
+        elapsed = ((self.today - start).days + 1) / 365
+        signed = Project.objects.filter(signed_on__gte=start).aggregate(total=Sum("signed_amount"))
+        funds = FundsArrival.objects.filter(arrived_on__gte=start).aggregate(total=Sum("amount"))
+
+        def goal(reached: Decimal | None, pace: float) -> Decimal:
+            yearly = float(reached or 0) / elapsed * pace
+            return Decimal(max(round(yearly / 10_000) * 10_000, 10_000))
+
+        AnnualGoal.objects.create(
+            year=self.today.year,
+            signed_amount=goal(signed["total"], 0.9),
+            funds_in_place=goal(funds["total"], 1.25),
+            note="县委县政府下达的年度招商引资目标",
+        )
+        return 1
+
     def seed_named(self) -> None:
         for index, plan in enumerate(ARTICLE_PROJECTS):
             self.create(plan, random.Random(SEED + index), credit=credit_code(index + 1))
@@ -766,10 +796,11 @@ def seed(*, stdout: TextIO, options: dict[str, Any]) -> None:
         seeder.seed_increase()
         reports, tasks = seeder.seed_activity()
         applications = seeder.seed_applications()
-    if seeder.created or targets or reports or tasks or applications:
+        goals = seeder.seed_goal()
+    if seeder.created or targets or reports or tasks or applications or goals:
         stdout.write(
             f"项目：新建 {seeder.created} 个，推进目标 {targets} 个，进度报告 {reports} 份，"
-            f"任务 {tasks} 项，对上争取事项 {applications} 个。"
+            f"任务 {tasks} 项，对上争取事项 {applications} 个，年度目标 {goals} 个。"
         )
     else:
         stdout.write(f"演示项目已存在（{Project.objects.count()} 个），未新建。")

@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 
 from crm import audit
 from crm.access import column_user_in_scope_q, scope_q
+from crm.attachments import is_attachment_change
 from crm.exceptions import NotFound
 from crm.models import User
 from crm.notifications.selectors import overdue_scope_q
+from leads.selectors import TimelineEntry, discussion_entries
 from projects.filters import ProjectFilterSet, SupportApplicationFilterSet
 from projects.models import (
     FundsArrival,
@@ -87,14 +89,22 @@ def attach_targets(
     return projects
 
 
-def project_timeline(*, project: Project) -> list[tuple[str, Any, Any]]:
-    """Status moves and field changes, newest first, as (kind, when, item)."""
-    entries: list[tuple[str, Any, Any]] = [
-        ("transition", move.moved_at, move)
+def project_timeline(*, project: Project) -> list[TimelineEntry]:
+    """Status moves, field changes, comments and attachments, newest first (the lead's
+    timeline entries: ``kind`` "transition", "change", "comment", "attachment",
+    "attachment_removed")."""
+    entries = [
+        TimelineEntry("transition", move.moved_at, move.actor, move)
         for move in ProjectTransition.objects.filter(project=project).select_related("actor")
     ]
-    entries += [("change", change.changed_at, change) for change in audit.change_history(project)]
-    return sorted(entries, key=lambda entry: entry[1], reverse=True)
+    # An upload or a removal is on the timeline as the attachment itself.
+    entries += [
+        TimelineEntry("change", change.changed_at, change.actor, change)
+        for change in audit.change_history(project)
+        if not is_attachment_change(change)
+    ]
+    entries += discussion_entries(project)
+    return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)
 
 
 def progress_reports(*, project: Project) -> QuerySet[ProgressReport]:
@@ -205,7 +215,11 @@ def project_rates(projects: QuerySet[Project], today: datetime.date) -> Rates:
     return rates
 
 
-def _standing(queryset: QuerySet[Project], today: datetime.date, limit: int) -> list[StandingRow]:
+def standing_rows(
+    queryset: QuerySet[Project], today: datetime.date, limit: int
+) -> list[StandingRow]:
+    """The 两未 lists (洽谈未签约, 签约未开工): the ``limit`` projects longest in their status,
+    with the days they have stood there; the board and the cockpit show them."""
     rows = list(queryset.order_by("status_changed_on", "id")[:limit])
     return [StandingRow(project, project.days_in_status(today)) for project in rows]
 
@@ -266,8 +280,8 @@ def project_board(
     return Board(
         columns=columns,
         rates=project_rates(Project.objects.visible_to(user), today),
-        negotiating_unsigned=_standing(negotiating, today, standing_limit),
-        signed_not_commenced=_standing(signed, today, standing_limit),
+        negotiating_unsigned=standing_rows(negotiating, today, standing_limit),
+        signed_not_commenced=standing_rows(signed, today, standing_limit),
         negotiating_unsigned_count=by_column.get(Project.Status.NEGOTIATING, 0),
         signed_not_commenced_count=by_column.get(Project.Status.SIGNED, 0),
         filterset=filterset,
@@ -327,9 +341,14 @@ def tasks_overdue_everywhere(*, today: datetime.date) -> QuerySet[Task]:
 # 对上争取 ----------------------------------------------------------------------------------
 
 
+def support_visible(*, user: User) -> QuerySet[SupportApplication]:
+    """The applications ``user`` may see (``crm.access``), with nothing else loaded."""
+    return SupportApplication.objects.filter(scope_q(user, owner="owner", task_force="task_force"))
+
+
 def support_queryset(*, user: User) -> QuerySet[SupportApplication]:
     return (
-        SupportApplication.objects.filter(scope_q(user, owner="owner", task_force="task_force"))
+        support_visible(user=user)
         .select_related("owner", "task_force")
         # Only the linked projects the reader may see are named (the others stay linked).
         .prefetch_related(Prefetch("projects", queryset=Project.objects.visible_to(user)))

@@ -5,12 +5,14 @@ Each function is atomic, locks the row it changes, refuses with a domain error
 """
 
 import datetime
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -22,7 +24,16 @@ from crm.exceptions import (
     DuplicateError,
     TransitionRefused,
 )
-from crm.models import ChangeLog, TaskForce, User
+from crm.imports import (
+    Action,
+    AssignmentCheck,
+    ImportRow,
+    check_new_record,
+    create_records,
+    in_chunks,
+)
+from crm.models import ChangeLog, ImportOnMatch, ImportOnSimilar, Reminder, TaskForce, User
+from crm.notifications import notices
 from crm.validators import is_valid_credit_code, normalize_credit_code
 from leads.models import Lead
 from projects.models import (
@@ -77,7 +88,7 @@ def can_change_project(user: User, project: Project) -> bool:
     return in_scope(user, project)
 
 
-def _check_credit_code(project: Project) -> None:
+def _check_credit_code_valid(project: Project) -> None:
     """The enterprise identifies the project: valid code required unless it is livelihood."""
     project.credit_code = normalize_credit_code(project.credit_code or "")
     if not project.credit_code:
@@ -88,6 +99,21 @@ def _check_credit_code(project: Project) -> None:
         return
     if not is_valid_credit_code(project.credit_code):
         raise DomainError.for_field("credit_code", _("统一社会信用代码无效，请核对。"))
+
+
+def _credit_code_held_message(holder: Project) -> str:
+    """What a user is told of the project that holds a credit code: only its task force, since
+    the user may not be allowed to see the project."""
+    return _("该企业已在%(where)s登记了项目。同一企业只登记一个项目，增资请在原项目上登记。") % {
+        "where": _("「%(tf)s」") % {"tf": holder.task_force} if holder.task_force else _("其他专班")
+    }
+
+
+def _check_credit_code(project: Project) -> None:
+    """A valid code (unless livelihood) that no other project holds."""
+    _check_credit_code_valid(project)
+    if not project.credit_code:
+        return
     holder = (
         Project.objects.filter(credit_code=project.credit_code)
         .exclude(pk=project.pk)
@@ -95,14 +121,7 @@ def _check_credit_code(project: Project) -> None:
         .first()
     )
     if holder is not None:
-        # Named by its task force only: the user may not be allowed to see the project.
-        message = _(
-            "该企业已在%(where)s登记了项目。同一企业只登记一个项目，增资请在原项目上登记。"
-        ) % {
-            "where": _("「%(tf)s」") % {"tf": holder.task_force}
-            if holder.task_force
-            else _("其他专班")
-        }
+        message = _credit_code_held_message(holder)
         raise DuplicateError(message, field_errors={"credit_code": [message]})
 
 
@@ -140,6 +159,18 @@ def _lock(
     )
 
 
+def _new_project(*, actor: User, fields: dict[str, Any], lead: Lead | None) -> Project:
+    """The unsaved project: negotiating since today."""
+    return Project(
+        **fields,
+        lead=lead,
+        status=Project.Status.NEGOTIATING,
+        status_changed_on=timezone.localdate(),
+        created_by=actor,
+        updated_by=actor,
+    )
+
+
 def _project_create(
     *,
     actor: User,
@@ -160,14 +191,7 @@ def _project_create(
         creating=carried_from is None,
         noun=PROJECT_NOUN,
     )
-    project = Project(
-        **fields,
-        lead=lead,
-        status=Project.Status.NEGOTIATING,
-        status_changed_on=timezone.localdate(),
-        created_by=actor,
-        updated_by=actor,
-    )
+    project = _new_project(actor=actor, fields=fields, lead=lead)
     _check_credit_code(project)
     return writes.record_create(
         project,
@@ -577,7 +601,32 @@ def task_create(
             }
         ],
     )
+    _notify_task_assigned(task, actor)
     return task
+
+
+def _notify_task_assigned(task: Task, actor: User) -> None:
+    """Tell the assignee of their new task (and the task force's robots), in the product's
+    language, inside the transaction that creates it."""
+    project = task.project
+    with translation.override(settings.LANGUAGE_CODE):
+        notices.notify(
+            kind=Reminder.Kind.TASK,
+            recipients=[task.assignee],
+            actor=actor,
+            record=project,
+            title=_("%(actor)s给您布置了「%(project)s」的任务「%(title)s」，%(due)s 前完成")
+            % {
+                "actor": actor,
+                "project": project.name,
+                "title": task.title,
+                "due": task.due_on.isoformat(),
+            },
+            url=project.get_absolute_url(),
+            ref=f"tasks:{task.pk}",
+            details={_("项目"): project.name, _("完成期限"): task.due_on.isoformat()},
+            task_force_id=project.task_force_id,
+        )
 
 
 @transaction.atomic
@@ -633,26 +682,32 @@ def _check_linkable(actor: User, projects: list[Project]) -> None:
         raise DomainError.for_field("projects", _("关联项目不存在或不在您的范围内。"))
 
 
+def _new_application(*, actor: User, data: dict[str, Any]) -> SupportApplication:
+    """The unsaved application ``data`` describes: planned, owned by ``actor`` unless another
+    owner is given."""
+    fields = {name: data[name] for name in SUPPORT_EDITABLE_FIELDS if name in data}
+    if fields.get("owner") is None:
+        fields["owner"] = actor
+    return SupportApplication(
+        **fields,
+        status=SupportApplication.Status.PLANNED,
+        status_changed_on=timezone.localdate(),
+        created_by=actor,
+    )
+
+
 @transaction.atomic
 def support_application_create(
     *, actor: User, data: dict[str, Any], projects: list[Project] | None = None
 ) -> SupportApplication:
     """Register an application in the planned (谋划) status, linked to its projects."""
-    fields = {name: data[name] for name in SUPPORT_EDITABLE_FIELDS if name in data}
-    if fields.get("owner") is None:
-        fields["owner"] = actor
+    application = _new_application(actor=actor, data=data)
     check_assignment(
         actor=actor,
-        owner=fields["owner"],
-        task_force=fields.get("task_force"),
+        owner=application.owner,
+        task_force=application.task_force,
         creating=True,
         noun=APPLICATION_NOUN,
-    )
-    application = SupportApplication(
-        **fields,
-        status=SupportApplication.Status.PLANNED,
-        status_changed_on=timezone.localdate(),
-        created_by=actor,
     )
     _check_linkable(actor, projects or [])
     writes.record_create(application, actor=actor)
@@ -775,3 +830,260 @@ def support_transition(
         changes=audit.changes_since(application, before),
     )
     return application
+
+
+# --- import of a 台账 (crm.imports) -------------------------------------------------------------
+
+
+def _described(actor: User, record: Project | SupportApplication, noun: str) -> str:
+    """How an import names an existing record: by name when the importer sees it, else only by
+    the task force that holds it (as the duplicate messages do)."""
+    if in_scope(actor, record):
+        return str(record)
+    return _("（%(tf)s 的一个%(noun)s）") % {"tf": record.task_force or _("其他专班"), "noun": noun}
+
+
+def _import_matched(
+    *, actor: User, row: ImportRow, record: Any, on_match: str, held: str, noun: str
+) -> None:
+    """A row that is already ``record``: skipped, or to update it (``on_match``); a record
+    outside the importer's scope is named as ``held`` says and cannot be updated."""
+    visible = in_scope(actor, record)
+    if on_match == ImportOnMatch.SKIP:
+        row.action = Action.SKIP
+        message = (
+            _("系统中已有这个%(noun)s「%(name)s」，本行跳过。") % {"noun": noun, "name": record}
+            if visible
+            else _("%(held)s本行跳过。") % {"held": held}
+        )
+        row.warn(message, "credit_code" if isinstance(record, Project) else "title")
+    elif visible:
+        row.action, row.target = Action.UPDATE, record
+    else:
+        row.error(
+            _("%(held)s您无权修改它，请删除本行或选择「跳过」。") % {"held": held},
+            "credit_code" if isinstance(record, Project) else "title",
+        )
+
+
+def _import_update(*, row: ImportRow, update: Callable[[], Any]) -> None:
+    """Run the update service for a matched row in a savepoint; a refusal is the row's error."""
+    if row.has_errors:
+        return
+    try:
+        with transaction.atomic():
+            record = update()
+    except DomainError as error:
+        row.refuse(error)
+        return
+    row.action = Action.UPDATE if record.version != row.target.version else Action.UNCHANGED
+
+
+def _projects_by(field: str, values: list[str]) -> dict[str, list[Project]]:
+    found: dict[str, list[Project]] = {}
+    for chunk in in_chunks(values):
+        projects = Project.objects.filter(**{f"{field}__in": chunk}).select_related("task_force")
+        for project in projects.order_by("id"):
+            found.setdefault(getattr(project, field), []).append(project)
+    return found
+
+
+@transaction.atomic
+def projects_import(
+    *,
+    actor: User,
+    rows: Sequence[ImportRow],
+    on_match: str = ImportOnMatch.SKIP,
+    on_similar: str = ImportOnSimilar.SKIP,
+    dry_run: bool = False,
+) -> None:
+    """Register projects from the rows of an imported 台账 by ``project_create``'s rules: all or
+    none (see ``leads.services.leads_import``, which this follows).
+
+    A row whose credit code a project holds is skipped or updates it through
+    ``project_update`` (``on_match``); a row named like an existing project is a warning,
+    skipped unless ``on_similar="import"``.
+    """
+    noun = str(PROJECT_NOUN)
+    with audit.change_source(ChangeLog.Source.IMPORT):
+        assignment = AssignmentCheck(actor=actor, noun=PROJECT_NOUN)
+        new: list[tuple[ImportRow, Project]] = []
+        by_code: dict[str, ImportRow] = {}
+        for row in rows:
+            fields = row.data(EDITABLE_FIELDS)
+            fields.setdefault("owner", actor)
+            project = _new_project(actor=actor, fields=fields, lead=None)
+            if "category" not in row.failed:
+                try:
+                    _check_credit_code_valid(project)
+                except DomainError as error:
+                    row.refuse(error)
+                    row.failed.add("credit_code")
+            code = project.credit_code
+            if code and "credit_code" not in row.failed:
+                if code in by_code:
+                    row.error(
+                        _("与第 %(row)s 行的统一社会信用代码相同：同一企业只登记一个项目。")
+                        % {"row": by_code[code].number},
+                        "credit_code",
+                    )
+                else:
+                    by_code[code] = row
+            new.append((row, project))
+        for code, [holder] in _projects_by("credit_code", list(by_code)).items():
+            _import_matched(
+                actor=actor,
+                row=by_code[code],
+                record=holder,
+                on_match=on_match,
+                held=_credit_code_held_message(holder),
+                noun=noun,
+            )
+        new = [(row, project) for row, project in new if row.action == Action.CREATE]
+        named = _projects_by("name", sorted({project.name for _row, project in new}))
+        first_row: dict[str, int] = {}
+        for row, project in new:
+            if not project.name:
+                continue
+            if project.name in named:
+                names = "、".join(_described(actor, other, noun) for other in named[project.name])
+                message = _("已有同名项目：%(names)s。") % {"names": names}
+            elif project.name in first_row:
+                message = _("与第 %(row)s 行的项目名称相同。") % {"row": first_row[project.name]}
+            else:
+                first_row[project.name] = row.number
+                continue
+            if on_similar == ImportOnSimilar.SKIP:
+                row.action = Action.SKIP
+                row.warn(
+                    message + _("本行跳过（确认不是同一项目的，可选择「仍然导入」）。"), "name"
+                )
+            else:
+                row.warn(message + _("仍将导入为新项目。"), "name")
+        new = [(row, project) for row, project in new if row.action == Action.CREATE]
+        for row, project in new:
+            if not row.failed & {"owner", "task_force"}:
+                refusal = assignment(owner=project.owner, task_force=project.task_force)
+                if refusal is not None:
+                    row.refuse(refusal)
+            check_new_record(row, project, actor=actor)
+        for row in rows:
+            if row.action == Action.UPDATE:
+                _import_update(
+                    row=row,
+                    update=lambda row=row: project_update(
+                        project=row.target, actor=actor, data=row.data(EDITABLE_FIELDS)
+                    ),
+                )
+        if dry_run or any(row.has_errors for row in rows):
+            transaction.set_rollback(True)
+            return
+        projects = [project for _row, project in new]
+        try:
+            with transaction.atomic():
+                create_records(projects, actor=actor)
+        except IntegrityError:
+            held = _projects_by("credit_code", [p.credit_code for p in projects if p.credit_code])
+            for row, project in new:
+                if project.credit_code in held:
+                    row.error(
+                        _credit_code_held_message(held[project.credit_code][0]), "credit_code"
+                    )
+            if not any(row.has_errors for row in rows):
+                rows[0].error(_("导入时数据发生了变化，没有写入任何记录，请重新检查后再导入。"))
+            transaction.set_rollback(True)
+
+
+@transaction.atomic
+def support_applications_import(
+    *,
+    actor: User,
+    rows: Sequence[ImportRow],
+    on_match: str = ImportOnMatch.SKIP,
+    on_similar: str = ImportOnSimilar.SKIP,
+    dry_run: bool = False,
+) -> None:
+    """Register 对上争取 applications from an imported 台账 by ``support_application_create``'s
+    rules: all or none (see ``leads.services.leads_import``).
+
+    An application is the same one when its 申报事项 and 资金来源 are: such a row is skipped or
+    updates it through ``support_application_update`` (``on_match``). Linked projects are
+    named in the 关联项目 column (``projects.imports``). ``on_similar`` has nothing to decide
+    here: there is no looser match than the same title and fund source.
+    """
+    noun = str(APPLICATION_NOUN)
+    with audit.change_source(ChangeLog.Source.IMPORT):
+        assignment = AssignmentCheck(actor=actor, noun=APPLICATION_NOUN)
+        new: list[tuple[ImportRow, SupportApplication]] = []
+        by_identity: dict[tuple[str, str], ImportRow] = {}
+        for row in rows:
+            application = _new_application(actor=actor, data=row.values)
+            identity = (application.title, application.fund_source)
+            if all(identity) and not row.failed & {"title", "fund_source"}:
+                if identity in by_identity:
+                    row.error(
+                        _("与第 %(row)s 行是同一事项（申报事项和资金来源都相同）。")
+                        % {"row": by_identity[identity].number},
+                        "title",
+                    )
+                else:
+                    by_identity[identity] = row
+            new.append((row, application))
+        titles = sorted({title for title, _source in by_identity})
+        for chunk in in_chunks(titles):
+            existing = SupportApplication.objects.filter(title__in=chunk).select_related(
+                "task_force"
+            )
+            for record in existing.order_by("id"):
+                row = by_identity.get((record.title, record.fund_source))
+                if row is None or row.action != Action.CREATE:
+                    continue
+                _import_matched(
+                    actor=actor,
+                    row=row,
+                    record=record,
+                    on_match=on_match,
+                    held=_("%(tf)s已有这个事项。")
+                    % {
+                        "tf": _("「%(tf)s」") % {"tf": record.task_force}
+                        if record.task_force
+                        else _("其他专班")
+                    },
+                    noun=noun,
+                )
+        new = [(row, application) for row, application in new if row.action == Action.CREATE]
+        for row, application in new:
+            if not row.failed & {"owner", "task_force"}:
+                refusal = assignment(owner=application.owner, task_force=application.task_force)
+                if refusal is not None:
+                    row.refuse(refusal)
+            try:
+                _check_linkable(actor, row.values.get("projects", []))
+            except DomainError as error:
+                row.refuse(error)
+            check_new_record(row, application, actor=actor)
+        for row in rows:
+            if row.action == Action.UPDATE:
+                _import_update(
+                    row=row,
+                    update=lambda row=row: support_application_update(
+                        application=row.target,
+                        actor=actor,
+                        data=row.data(SUPPORT_EDITABLE_FIELDS),
+                        projects=row.values.get("projects"),
+                    ),
+                )
+        if dry_run or any(row.has_errors for row in rows):
+            transaction.set_rollback(True)
+            return
+        applications = [application for _row, application in new]
+        create_records(applications, actor=actor)
+        links = SupportApplication.projects.through
+        links.objects.bulk_create(
+            [
+                links(supportapplication_id=application.pk, project_id=project.pk)
+                for row, application in new
+                for project in row.values.get("projects", [])
+            ],
+            batch_size=1000,
+        )

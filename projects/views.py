@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.access import scope_q
+from crm.attachments import attachment_panel
+from crm.comments import comment_box
 from crm.exceptions import DomainError
 from crm.export import export_response
 from crm.htmx import (
@@ -166,6 +168,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
     today = timezone.localdate()
     selectors.attach_targets([project], today)
+    timeline = selectors.project_timeline(project=project)
+    # The timeline has loaded the project's files: the panel lists them without asking again.
+    files = [entry.item for entry in timeline if entry.kind == "attachment"]
     return render(
         request,
         "projects/project_detail.html",
@@ -183,7 +188,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reports": selectors.progress_reports(project=project),
             "tasks": selectors.project_tasks(project=project),
             "increases": project.capital_increases.select_related("created_by"),
-            "timeline": selectors.project_timeline(project=project),
+            "timeline": timeline,
+            "attachment_panel": attachment_panel(
+                user=request.user, record=project, attachments=files
+            ),
+            "comment_box": comment_box(project),
             "applications": project.support_applications.filter(
                 scope_q(request.user, owner="owner", task_force="task_force")
             ),
@@ -579,5 +588,6 @@ def support_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "transitions": application.transitions.select_related("actor"),
             "today": timezone.localdate(),
+            "attachment_panel": attachment_panel(user=request.user, record=application),
         },
     )

@@ -3,10 +3,10 @@
 import factory
 from django.utils import timezone
 
-from crm.models import Channel, Industry, Region, TaskForce, User
+from crm.models import ChainLink, Channel, Industry, Region, TaskForce, User
 from crm.text import normalize_company_name
 from crm.validators import CREDIT_CODE_CHARSET, credit_code_check_character
-from leads.models import FollowUp, Lead
+from leads.models import FollowUp, Lead, TargetEnterprise
 
 
 def make_credit_code(serial: int) -> str:
@@ -94,3 +94,24 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     method = FollowUp.Method.PHONE
     summary = "电话沟通投资意向"
     created_by = factory.SelfAttribute("lead.owner")
+
+
+def chain_link(code: str = "rice-deep") -> ChainLink:
+    return ChainLink.objects.get(code=code)
+
+
+class TargetEnterpriseFactory(factory.django.DjangoModelFactory):
+    """A target enterprise written straight to the database (bypassing services)."""
+
+    class Meta:
+        model = TargetEnterprise
+
+    company_name = factory.Sequence(lambda n: f"目标企业{n}号有限公司")
+    company_key = factory.LazyAttribute(lambda target: normalize_company_name(target.company_name))
+    chain_link = factory.LazyFunction(chain_link)
+    chain_role = Lead.ChainRole.FILL
+    reason = "补齐精深加工环节，可带动本地稻米转化"
+    owner = factory.SubFactory(UserFactory)
+    task_force = None
+    created_by = factory.SelfAttribute("owner")
+    updated_by = factory.SelfAttribute("owner")

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from crm.models import Reminder
-from crm.registry import reminder_sources
+from crm.registry import reminder_sources, scheduled_mails
 from crm.writes import CONTROL_CHARACTERS
 
 # What a failed send raises that may succeed later: the server refused for now, hung up or
@@ -71,11 +71,13 @@ def reminder_subject(*, kind: str, count: int, day: datetime.date, items: list[d
         elif kind == Reminder.Kind.ESCALATION:
             text = _("【逾期督办】%(count)d 项逾期未跟进（%(day)s）")
         else:
-            text = (
-                _("【审批结果】%(title)s")
-                if kind == Reminder.Kind.APPROVAL
-                else _("【新线索】您已被指定为「%(title)s」的负责人")
-            )
+            if kind == Reminder.Kind.APPROVAL:
+                text = _("【审批结果】%(title)s")
+            elif kind == Reminder.Kind.ASSIGNMENT:
+                text = _("【新线索】您已被指定为「%(title)s」的负责人")
+            else:
+                # The other events (提请审批, 评论提及, 新任务 …): their title says what happened.
+                text = f"【{Reminder.Kind(kind).label}】%(title)s"
             room = SUBJECT_MAX_LENGTH - len(single_line(text % {"title": ""}))
             title = single_line(str(items[0]["title"])) if items else ""
             subject = text % {"title": clip(title, max(room, len(ELLIPSIS)))}
@@ -112,21 +114,30 @@ def _sections(reminder: Reminder) -> list[dict]:
 
 
 def build_message(reminder: Reminder) -> EmailMultiAlternatives:
-    """The email for one reminder ledger row, rendered from its items snapshot."""
+    """The email for one reminder ledger row, rendered from its items snapshot.
+
+    A scheduled mail (``crm.registry.scheduled_mails``: the weekly report) has its own
+    template and adds its own context for the row's day.
+    """
+    scheduled = scheduled_mails.get(reminder.kind)
+    template = scheduled.template if scheduled else "crm/emails/reminder"
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "reminder": reminder,
             "recipient": reminder.recipient,
             "kind": reminder.kind,
             "sections": _sections(reminder),
+            "items": [{**item, "link": absolute_url(item["url"])} for item in reminder.items],
             "more": max(reminder.item_count - len(reminder.items), 0),
             "site_name": settings.SITE_NAME,
             "site_url": settings.SITE_URL,
             "reminders_url": absolute_url(reverse("reminders:list")),
-            "settings_hint": reminder.kind in Reminder.DAILY_KINDS,
+            "settings_hint": reminder.kind in (*Reminder.DAILY_KINDS, *Reminder.WEEKLY_KINDS),
         }
-        text = render_to_string("crm/emails/reminder.txt", context)
-        html = render_to_string("crm/emails/reminder.html", context)
+        if scheduled is not None:
+            context.update(scheduled.context(reminder.day))
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(
         # Rows stored before subjects were made single-line may still hold a newline.
         subject=single_line(reminder.subject),

@@ -9,17 +9,28 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.access import bureau_leaders_q, in_scope, is_bureau_leader, sees_everything
 from crm.exceptions import NotFound
-from crm.models import Reminder, ReminderSchedule, TaskForce, User
+from crm.models import (
+    Notice,
+    NoticeChannel,
+    NotificationPreference,
+    Reminder,
+    ReminderSchedule,
+    TaskForce,
+    TeamWebhook,
+    User,
+)
+from crm.notifications.filters import NoticeFilterSet
 from crm.registry import ReminderItem, ReminderSource, reminder_sources
 
 # What an email lists at most; the rest is counted and left to the web page.
@@ -231,20 +242,99 @@ def reminders_collect(*, today: datetime.date) -> list[ReminderItem]:
     return [item for source in reminder_sources for item in source.collect(today)]
 
 
+def reminders_collect_for_mail(*, today: datetime.date) -> list[ReminderItem]:
+    """``reminders_collect`` with the item details (labels, stage names) in the product's
+    language: they go into emails and robots' messages."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reminders_collect(today=today)
+
+
+@dataclass
+class PlannedSummary:
+    """The morning's overdue summary one task-force robot gets (``TeamWebhook``)."""
+
+    webhook: TeamWebhook
+    subject: str
+    items: list[dict]
+    item_count: int
+
+
+# How many of its worst overdue items a robot's summary names; the count covers them all.
+SUMMARY_ITEMS_SHOWN = 10
+
+
+def webhook_summaries_plan(
+    *, today: datetime.date, items: list[ReminderItem], webhooks: list[TeamWebhook]
+) -> list[PlannedSummary]:
+    """Each robot's summary of its own task force's overdue items: the digest's rule (the
+    items of the active task force), so the count is ``overdue_counts`` in the ``team`` scope
+    of a leader of that one task force, counted per source. A team with nothing overdue gets
+    no message."""
+    by_team: dict[int, list[ReminderItem]] = defaultdict(list)
+    for item in items:
+        if item.task_force_id is not None:
+            by_team[item.task_force_id].append(item)
+    planned = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for webhook in webhooks:
+            team = webhook.task_force
+            team_items = by_team.get(team.pk, [])
+            if not team.is_active or not team_items:
+                continue
+            by_source: dict[str, int] = defaultdict(int)
+            for item in team_items:
+                by_source[item.source] += 1
+            counts = {
+                str(source.title): _("%(count)d %(unit)s")
+                % {"count": by_source.get(source.key, 0), "unit": source.unit}
+                for source in reminder_sources
+            }
+            worst = sorted(team_items, key=lambda i: (-i.days_overdue, i.source, i.object_id))
+            shown = [
+                {
+                    **item_snapshot(item, ""),
+                    "title": _("%(title)s（逾期 %(days)d 天）")
+                    % {"title": item.title, "days": item.days_overdue},
+                    "details": {},
+                }
+                for item in worst[:SUMMARY_ITEMS_SHOWN]
+            ]
+            summary = {
+                "source": "summary",
+                "object_id": team.pk,
+                "title": _("逾期统计"),
+                "url": "",
+                "details": counts,
+            }
+            planned.append(
+                PlannedSummary(
+                    webhook=webhook,
+                    subject=_("【逾期汇总】%(team)s共有 %(count)d 项逾期未办（%(day)s）")
+                    % {"team": team.name, "count": len(team_items), "day": f"{today:%Y-%m-%d}"},
+                    items=[summary, *shown],
+                    item_count=len(team_items),
+                )
+            )
+    return planned
+
+
 def reminders_plan(
-    *, today: datetime.date, schedule: ReminderSchedule | None = None
+    *,
+    today: datetime.date,
+    schedule: ReminderSchedule | None = None,
+    items: list[ReminderItem] | None = None,
 ) -> tuple[list[PlannedReminder], int]:
     """The reminders a run on ``today`` sends, and the number of overdue items behind them.
 
     Officers get their own items, leaders the items of the active task forces they lead
     grouped by officer, bureau leaders the items overdue longer than the escalation threshold.
     Users who switched digests off, have no email or are inactive get nothing; nobody gets an
-    item outside their visibility scope.
+    item outside their visibility scope. ``items`` are the day's items when the caller has
+    collected them already (``reminders_collect_for_mail``).
     """
     schedule = schedule or ReminderSchedule.current()
-    # The item details (labels, stage names) go into emails: the product's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        items = reminders_collect(today=today)
+    if items is None:
+        items = reminders_collect_for_mail(today=today)
     if not items:
         return [], 0
 
@@ -347,3 +437,98 @@ def reminder_get(*, user: User, pk: int) -> Reminder:
         return reminder_history(user=user).get(pk=pk)
     except Reminder.DoesNotExist:
         raise NotFound(_("没有找到这条提醒。")) from None
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+# A kind without a preference row: email too for what asks the person to act on their own work.
+DEFAULT_CHANNELS = {
+    Reminder.Kind.ASSIGNMENT: NoticeChannel.EMAIL,
+    Reminder.Kind.APPROVAL: NoticeChannel.EMAIL,
+    Reminder.Kind.APPROVAL_ASK: NoticeChannel.IN_APP,
+    Reminder.Kind.SENT_BACK: NoticeChannel.IN_APP,
+    Reminder.Kind.MENTION: NoticeChannel.IN_APP,
+    Reminder.Kind.TASK: NoticeChannel.IN_APP,
+}
+
+# What a task force's robot can be told: the events, and the morning's overdue summary.
+WEBHOOK_KIND_CHOICES = [
+    *((kind.value, kind.label) for kind in Reminder.SINGLE_KINDS),
+    (Reminder.Kind.DIGEST.value, gettext_lazy("每日逾期汇总")),
+]
+
+
+def channels_for(users: Iterable[User], kind: str) -> dict[int, str]:
+    """Each user's channel for ``kind``: their choice, else the default (one query)."""
+    ids = [user.pk for user in users]
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=ids, kind=kind).values_list(
+            "user_id", "channel"
+        )
+    )
+    return {pk: chosen.get(pk, DEFAULT_CHANNELS[kind]) for pk in ids}
+
+
+def channels_for_user(user: User) -> dict[str, str]:
+    """``user``'s channel for every event kind (one query)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "channel"))
+    return {kind: chosen.get(kind, default) for kind, default in DEFAULT_CHANNELS.items()}
+
+
+# --- the inbox and the task forces' robots ------------------------------------------------------
+
+
+def notice_list(*, user: User, filters: Any = None) -> NoticeFilterSet:
+    """``user``'s inbox through its FilterSet (page and API): unread first, newest first."""
+    notices = (
+        Notice.objects.filter(recipient=user)
+        .select_related("actor")
+        .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
+    )
+    return NoticeFilterSet(filters or None, queryset=notices)
+
+
+def unread_notice_count(*, user: User) -> int:
+    """The number on the bell (one query)."""
+    if not user.is_authenticated:
+        return 0
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def managed_task_forces(*, user: User) -> QuerySet[TaskForce]:
+    """The task forces whose robots ``user`` manages: the ones they lead, or every one for a
+    bureau leader or an administrator (``crm.access.is_leader_of``)."""
+    teams = TaskForce.objects.filter(is_active=True)
+    if not sees_everything(user):
+        teams = teams.filter(leader=user)
+    return teams.order_by("name")
+
+
+def webhooks_for(*, user: User) -> QuerySet[TeamWebhook]:
+    """The robots of the task forces ``user`` manages."""
+    return (
+        TeamWebhook.objects.filter(task_force__in=managed_task_forces(user=user))
+        .select_related("task_force")
+        .order_by("task_force__name", "name", "id")
+    )
+
+
+def webhook_get(*, user: User, pk: int) -> TeamWebhook:
+    """One robot ``user`` manages; ``NotFound`` for anyone else's."""
+    webhook = webhooks_for(user=user).filter(pk=pk).first()
+    if webhook is None:
+        raise NotFound(_("没有找到这个群机器人。"))
+    return webhook
+
+
+def webhook_deliveries(*, webhook: TeamWebhook, limit: int = 10) -> list[Reminder]:
+    """The robot's latest messages and how each went, for its manager."""
+    return list(webhook.deliveries.order_by("-created_at", "-id")[:limit])
+
+
+def notice_get(*, user: User, pk: int) -> Notice:
+    """One of ``user``'s notices; ``NotFound`` for anyone else's."""
+    notice = Notice.objects.filter(recipient=user, pk=pk).first()
+    if notice is None:
+        raise NotFound(_("没有找到这条消息。"))
+    return notice

@@ -22,18 +22,20 @@ from django import db
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.models import Reminder, ReminderRun, ReminderSchedule, User
-from crm.notifications import mail
+from crm.models import Reminder, ReminderRun, ReminderSchedule, TeamWebhook, User
+from crm.notifications import mail, webhooks
 from crm.notifications.selectors import (
     MAX_ITEMS_PER_REMINDER,
     item_snapshot,
+    reminders_collect_for_mail,
     reminders_plan,
     wants_mail,
+    webhook_summaries_plan,
 )
-from crm.registry import ReminderItem
+from crm.registry import ReminderItem, ScheduledMail, scheduled_mails
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,15 @@ FAILED_RETRY_DAYS = 3
 DATABASE_DOWN = (OperationalError, InterfaceError)
 # Longest error text kept on a row.
 ERROR_MAX_LENGTH = 2000
+SUBJECT_MAX_LENGTH = mail.SUBJECT_MAX_LENGTH
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether sending again later may succeed: a passing mail error, a robot's rate limit or
+    a network or server error on the way to it."""
+    if isinstance(error, webhooks.WebhookError):
+        return error.retryable
+    return mail.is_retryable(error)
 
 
 class Delivery(StrEnum):
@@ -143,26 +154,46 @@ def reminders_run(
         if run.finished_at and not force:
             result.skipped = True
             return result
-        planned, result.item_count = reminders_plan(today=today)
+        items = reminders_collect_for_mail(today=today)
+        planned, result.item_count = reminders_plan(today=today, items=items)
+        summaries = webhook_summaries_plan(today=today, items=items, webhooks=_summary_webhooks())
         before = Reminder.objects.filter(day=today).count()
         Reminder.objects.bulk_create(
             [
-                _new_row(
-                    kind=p.kind,
-                    recipient=p.recipient,
-                    day=today,
-                    items=p.items,
-                    item_count=p.item_count,
-                )
-                for p in planned
+                *(
+                    _new_row(
+                        kind=p.kind,
+                        recipient=p.recipient,
+                        day=today,
+                        items=p.items,
+                        item_count=p.item_count,
+                    )
+                    for p in planned
+                ),
+                *(
+                    Reminder(
+                        kind=Reminder.Kind.DIGEST,
+                        webhook=summary.webhook,
+                        day=today,
+                        subject=mail.clip(mail.single_line(summary.subject), SUBJECT_MAX_LENGTH),
+                        item_count=summary.item_count,
+                        items=summary.items,
+                    )
+                    for summary in summaries
+                ),
             ],
             ignore_conflicts=True,
         )
         result.created = Reminder.objects.filter(day=today).count() - before
-        result.retried = Reminder.objects.filter(
-            state=Reminder.State.FAILED,
-            day__gte=today - datetime.timedelta(days=FAILED_RETRY_DAYS),
-        ).update(state=Reminder.State.PENDING, enqueued_at=None, updated_at=timezone.now())
+        recent = today - datetime.timedelta(days=FAILED_RETRY_DAYS)
+        # A weekly row's day is the week it reports on, a week or more before it is sent.
+        result.retried = (
+            Reminder.objects.filter(state=Reminder.State.FAILED)
+            .filter(
+                Q(day__gte=recent) | Q(kind__in=Reminder.WEEKLY_KINDS, created_at__date__gte=recent)
+            )
+            .update(state=Reminder.State.PENDING, enqueued_at=None, updated_at=timezone.now())
+        )
         run.finished_at = timezone.now()
         run.item_count = result.item_count
         run.reminder_count += result.created
@@ -178,11 +209,102 @@ def reminders_run(
     return result
 
 
+def _summary_webhooks() -> list[TeamWebhook]:
+    """The enabled robots that take the morning's overdue summary (one query)."""
+    return [
+        hook
+        for hook in TeamWebhook.objects.filter(is_enabled=True).select_related("task_force")
+        if hook.wants(Reminder.Kind.DIGEST)
+    ]
+
+
+def weekly_report_day(
+    *, now: datetime.datetime, schedule: ReminderSchedule
+) -> datetime.date | None:
+    """The Monday of the week whose weekly mails are due at ``now``, or ``None`` before this
+    week's send time (``weekly_report_weekday`` at ``weekly_report_at``, Beijing time) or when
+    they are switched off: from the send time on, it is the week before the current one."""
+    if not schedule.weekly_report_enabled:
+        return None
+    local = timezone.localtime(now)
+    monday = local.date() - datetime.timedelta(days=local.weekday())
+    send_on = monday + datetime.timedelta(days=schedule.weekly_report_weekday)
+    if (local.date(), local.time()) < (send_on, schedule.weekly_report_at):
+        return None
+    return monday - datetime.timedelta(days=7)
+
+
+def _weekly_rows(source: ScheduledMail, day: datetime.date) -> int:
+    """Write the ledger rows of ``source`` for ``day`` that do not exist yet; returns how many.
+
+    Only the recipients without a row get their content built, so a tick after the rows exist
+    costs two queries and builds nothing; the unique constraint keeps a concurrent tick's rows
+    out. Recipients who switched digests off, are inactive or have no email get nothing.
+    """
+    recipients = [
+        user for user in User.objects.filter(source.recipients()) if wants_mail(user, source.kind)
+    ]
+    done = set(
+        Reminder.objects.filter(
+            kind=source.kind, day=day, recipient__in=[user.pk for user in recipients]
+        ).values_list("recipient_id", flat=True)
+    )
+    rows = []
+    # The content goes into emails: the product's language, whoever's request is running.
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in recipients:
+            if user.pk in done:
+                continue
+            content = source.build(user, day)
+            rows.append(
+                Reminder(
+                    kind=source.kind,
+                    recipient=user,
+                    day=day,
+                    email=user.email,
+                    subject=mail.clip(mail.single_line(content.subject), mail.SUBJECT_MAX_LENGTH),
+                    item_count=len(content.items),
+                    items=content.items[:MAX_ITEMS_PER_REMINDER],
+                )
+            )
+    with transaction.atomic():
+        before = Reminder.objects.filter(kind=source.kind, day=day).count()
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        return Reminder.objects.filter(kind=source.kind, day=day).count() - before
+
+
+def weekly_reports_run(*, now: datetime.datetime, schedule: ReminderSchedule) -> int:
+    """Write the ledger rows of the weekly mails due at ``now`` (``weekly_report_day``); the
+    dispatch that follows sends them. Returns how many rows were created.
+
+    A mail source that fails to build is logged and left for the next tick: the daily
+    reminders must not wait on it.
+    """
+    day = weekly_report_day(now=now, schedule=schedule)
+    if day is None:
+        return 0
+    created = 0
+    for source in scheduled_mails:
+        if source.kind not in Reminder.WEEKLY_KINDS:
+            continue
+        try:
+            created += _weekly_rows(source, day)
+        except DATABASE_DOWN:
+            raise
+        except Exception:  # a bug in one source must not stop the morning's reminders
+            logger.exception("Weekly mail %s for %s could not be built.", source.kind, day)
+    if created:
+        logger.info("Weekly mails for the week of %s: %d new.", day, created)
+    return created
+
+
 def reminders_tick(*, now: datetime.datetime | None = None) -> RunResult | DispatchResult:
-    """What the beat calls every minute: the daily run once the send time has come, else
-    enqueue what is pending and not in a worker's hands (e.g. it could not be enqueued)."""
+    """What the beat calls every minute: the weekly mails once their send time has come, the
+    daily run once its send time has come, else enqueue what is pending and not in a worker's
+    hands (e.g. it could not be enqueued)."""
     local = timezone.localtime(now or timezone.now())
     schedule = ReminderSchedule.current()
+    weekly_reports_run(now=local, schedule=schedule)
     if (
         schedule.is_enabled
         and local.time() >= schedule.send_at
@@ -338,7 +460,7 @@ def reminder_send(*, reminder_id: int, last_try: bool) -> Delivery:
     except DATABASE_DOWN:
         raise
     except Exception as error:  # one bad row must not stop the others
-        retry = mail.is_retryable(error) and not last_try
+        retry = is_retryable(error) and not last_try
         reminder_attempt_failed(reminder_id=reminder_id, error=error, final=not retry)
         return Delivery.RETRY if retry else Delivery.FAILED
     return Delivery.SENT if sent else Delivery.SKIPPED
@@ -347,19 +469,23 @@ def reminder_send(*, reminder_id: int, last_try: bool) -> Delivery:
 def reminder_deliver(*, reminder_id: int) -> bool:
     """Send one reminder unless it is gone or no longer pending; True when it was sent now.
 
-    The row stays locked while the mail goes out, so a duplicated or retried task waits and
-    then finds it sent. Errors propagate (nothing is written): ``reminder_send`` sorts them.
+    The row stays locked while the mail (or the robot's message) goes out, so a duplicated or
+    retried task waits and then finds it sent. Errors propagate (nothing is written):
+    ``reminder_send`` sorts them.
     """
     with transaction.atomic():
         reminder = (
             Reminder.objects.select_for_update(of=("self",))
-            .select_related("recipient")
+            .select_related("recipient", "webhook__task_force")
             .filter(pk=reminder_id)
             .first()
         )
         if reminder is None or reminder.state != Reminder.State.PENDING:
             return False
-        mail.send_reminder_mail(reminder)
+        if reminder.webhook_id is not None:
+            webhooks.send_webhook_message(reminder)
+        else:
+            mail.send_reminder_mail(reminder)
         reminder.state = Reminder.State.SENT
         reminder.sent_at = timezone.now()
         reminder.attempts += 1
@@ -391,7 +517,7 @@ def reminder_attempt_failed(*, reminder_id: int, error: BaseException, final: bo
         ", giving up until the next run" if final else ", will retry",
         reminder.last_error,
         # A programming or data error needs its traceback; a refusing mail server does not.
-        exc_info=None if mail.is_retryable(error) else error,
+        exc_info=None if isinstance(error, webhooks.WebhookError) or is_retryable(error) else error,
     )
 
 
@@ -404,8 +530,8 @@ def reminder_assignment_create(
 ) -> Reminder | None:
     """Write the "you are the new owner" email for one item; it is enqueued after the commit.
 
-    ``kind`` names another email about one object sent the same way (``Reminder.SINGLE_KINDS``:
-    an approval decided).
+    ``kind`` names another email about one event sent the same way (``Reminder.SINGLE_KINDS``:
+    an approval decided, a task …): the email channel of ``crm.notifications.notices.notify``.
 
     Called inside the transaction that changes the owner, so the row commits or rolls back
     with the change; the worker only delivers. Sent to any active user with an email (it is
@@ -442,6 +568,20 @@ def reminder_assignment_create(
                 lambda: reminders_enqueue_from_request(_claim_one(reminder.pk)), robust=True
             )
     return reminder
+
+
+def claim_new(rows: Q) -> list[int]:
+    """Claim the pending rows matching ``rows`` that nobody has been handed yet (after the
+    commit that wrote them); rows another dispatcher holds are left to it."""
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(rows, state=Reminder.State.PENDING, enqueued_at__isnull=True)
+            .values_list("id", flat=True)
+        )
+        if ids:
+            Reminder.objects.filter(id__in=ids).update(enqueued_at=timezone.now())
+    return ids
 
 
 def _claim_one(reminder_id: int) -> list[int]:

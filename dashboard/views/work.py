@@ -1,12 +1,19 @@
-"""我的工作台: the officer's page."""
+"""The site root, which sends each user to their landing page, and 我的工作台."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboard.selectors import my_work
+from dashboard.selectors import landing_url, my_work
+
+
+@login_required
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    """``/``: the cockpit, the team page or the work page, by who is asking."""
+    return HttpResponseRedirect(landing_url(request.user))
 
 
 @login_required

@@ -24,11 +24,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from crm.models import ApiToken, ChainLink, Channel, Industry, Region, User
+from crm.models import ApiToken, ChainLink, Channel, Industry, Notice, Region, User
 from crm.tokens import token_create
 from leads.models import ApprovalRequest
 from projects.models import SupportApplication
-from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
+from tests.factories import (
+    FollowUpFactory,
+    LeadFactory,
+    TargetEnterpriseFactory,
+    make_credit_code,
+)
 from tests.projects.conftest import ProjectFactory, TargetFactory
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
@@ -100,6 +105,16 @@ def seeded(officer, leader, bureau_leader, task_force) -> dict[str, list]:
         "approvals": [approval.pk],
         "projects": [project.pk for project in projects],
         "support-applications": [application.pk],
+        "targets": [
+            TargetEnterpriseFactory(owner=officer, task_force=task_force).pk,
+            TargetEnterpriseFactory(owner=officer, task_force=task_force).pk,
+        ],
+        # The officer's notice (the bureau leader's token is told 404 for it, as documented).
+        "notices": [
+            Notice.objects.create(
+                recipient=officer, kind="task", title="新任务", url="/", ref="tasks:1"
+            ).pk
+        ],
         "fields": {
             "industry": list(Industry.objects.values_list("code", flat=True)[:3]),
             "channel": list(Channel.objects.values_list("code", flat=True)[:3]),
@@ -170,7 +185,7 @@ def test_api_conforms_to_its_schema(case, tokens, seeded):
     # A random id almost never exists: every id that could be one names a seeded row instead, so
     # the bodies reach validation and the services; negative and malformed ids still answer 404.
     pk = (case.path_parameters or {}).get("id")
-    if isinstance(pk, int) and not isinstance(pk, bool) and pk >= 0:
-        rows = seeded[case.operation.path.removeprefix("/api/v1/").split("/")[0]]
+    rows = seeded.get(case.operation.path.removeprefix("/api/v1/").split("/")[0])
+    if rows and isinstance(pk, int) and not isinstance(pk, bool) and pk >= 0:
         case.path_parameters["id"] = rows[pk % len(rows)]
     case.call_and_validate(headers=tokens.header(), checks=CHECKS)

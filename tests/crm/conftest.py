@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from crm.models import User
+from crm.models import ReminderSchedule, User
 from leads.models import Lead
 from tests.factories import LeadFactory, TaskForceFactory, UserFactory
 
@@ -45,7 +45,12 @@ def today() -> datetime.date:
 
 @pytest.fixture
 def bureau(db, officer, other_officer, leader, bureau_leader, task_force):
-    """Two task forces with overdue leads: rice (officer, leader) and dairy (other_officer)."""
+    """Two task forces with overdue leads: rice (officer, leader) and dairy (other_officer).
+
+    The weekly report to bureau leaders is switched off: these tests count the daily emails
+    (``test_weekly_report.py`` switches it on).
+    """
+    ReminderSchedule.objects.update_or_create(pk=1, defaults={"weekly_report_enabled": False})
     dairy_leader = UserFactory(username="dairy-leader", full_name="乳业负责人", role="leader")
     dairy = TaskForceFactory(
         code="milk-tf", name="乳品专班", leader=dairy_leader, members=[other_officer]

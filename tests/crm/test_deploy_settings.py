@@ -118,7 +118,7 @@ def test_intranet_mode_is_clean_and_silences_exactly_the_https_checks():
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/leads/", "/leads/pipeline/", "/projects/board/", "/profile/", "/login/"]
+    "path", ["/work/", "/leads/", "/leads/pipeline/", "/projects/board/", "/profile/", "/login/"]
 )
 def test_every_page_carries_the_content_security_policy(client, officer, task_force, path):
     if path != "/login/":

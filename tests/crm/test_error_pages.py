@@ -6,7 +6,7 @@ pytest-django runs with DEBUG off, so these are the pages users see in productio
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
-from django.urls import get_resolver
+from django.urls import get_resolver, reverse
 
 from config import errors
 from crm.models import User
@@ -110,14 +110,14 @@ def test_the_500_page_needs_neither_the_database_nor_the_request():
 
 
 def test_an_unexpected_error_in_a_page_shows_the_branded_500(client, officer, monkeypatch):
-    import dashboard.views
+    import dashboard.views.work
 
     def broken(**kwargs):
         raise RuntimeError("boom")
 
     client.force_login(officer)
     client.raise_request_exception = False
-    monkeypatch.setattr(dashboard.views, "my_work", broken)
-    response = client.get("/")
+    monkeypatch.setattr(dashboard.views.work, "my_work", broken)
+    response = client.get(reverse("dashboard:my_work"))
     assert response.status_code == 500
     assert "系统出错了" in response.content.decode()

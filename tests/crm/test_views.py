@@ -13,10 +13,10 @@ def test_login_page_is_chinese(client, db):
     assert "登录" in content and "招商线索管理系统" in content
 
 
-def test_login_sends_the_user_to_the_work_page(client, officer):
+def test_login_sends_the_user_to_their_landing_page(client, officer):
     response = client.post(reverse("login"), {"username": "officer", "password": "pass12345"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard:my_work")
+    assert response["Location"] == reverse("dashboard:landing")
 
 
 def test_wrong_password_is_explained_in_chinese(client, officer):
@@ -99,13 +99,13 @@ def test_password_change_with_wrong_old_password_is_refused(client, officer):
 def test_language_switch(client, officer, language, text):
     client.force_login(officer)
     client.post("/i18n/setlang/", {"language": language, "next": "/"})
-    assert text in client.get("/").content.decode()
+    assert text in client.get("/", follow=True).content.decode()
 
 
 def test_roles_render_their_label(client, db):
     user = User.objects.create_user("lead2", password="x", role=User.Role.BUREAU_LEADER)
     client.force_login(user)
-    assert "局领导" in client.get("/").content.decode()
+    assert "局领导" in client.get(reverse("dashboard:my_work")).content.decode()
 
 
 def test_a_name_with_a_line_break_is_refused_on_the_profile(client, officer):

@@ -169,14 +169,27 @@ def test_active_stages_exclude_dropped():
 
 
 @pytest.mark.django_db
-def test_search_fields_have_trigram_indexes_on_postgresql():
+def test_the_search_bigrams_are_of_exactly_the_search_fields_on_postgresql():
+    """A searched field missing from the column would hide its matches from two-character
+    words; one the list does not search would only cost space."""
     from django.db import connection
 
     from leads.filters import LeadFilterSet
 
     if connection.vendor != "postgresql":
-        pytest.skip("trigram indexes exist on PostgreSQL only")
+        pytest.skip("the bigram column exists on PostgreSQL only")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'leads_lead'")
-        names = {row[0] for row in cursor.fetchall()}
-    assert {f"leads_lead_{field}_trgm" for field in LeadFilterSet.search_fields} <= names
+        cursor.execute(
+            "SELECT generation_expression FROM information_schema.columns "
+            "WHERE table_name = 'leads_lead' AND column_name = %s",
+            [LeadFilterSet.search_bigrams],
+        )
+        (expression,) = cursor.fetchone()
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'leads_lead'")
+        indexes = [row[0] for row in cursor.fetchall()]
+    # crm_search_bigrams(VARIADIC ARRAY[(company_name)::text, …, intent, …])
+    listed = expression[expression.index("ARRAY[") + len("ARRAY[") : expression.rindex("]")]
+    sources = [source.removesuffix("::text").strip("()") for source in listed.split(", ")]
+    assert sources == list(LeadFilterSet.search_fields)
+    assert any("USING gin (search_bigrams)" in index for index in indexes)
+    assert not any("gin_trgm_ops" in index for index in indexes)

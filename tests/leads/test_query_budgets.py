@@ -7,24 +7,30 @@ The counts include the session and user look-ups of the logged-in request.
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.attachments import attachment_add
+from crm.comments import comment_add
 from leads import services
 from leads.models import Lead
 from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
 
 # Every page: session, user, the reminder badge in the navigation (overdue leads and tasks),
-# and the session's renewal (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release).
-LAYOUT = 4 + 3
+# the bell's unread notices, and the session's renewal (SESSION_SAVE_EVERY_REQUEST:
+# savepoint, update, release).
+LAYOUT = 4 + 1 + 3
 # The user's task forces (led, member), looked up once per request for the scope.
 SCOPE = 2
-# count, page of rows, the filter bar's choices (owners, task forces, industries, channels).
-LIST_QUERIES = LAYOUT + SCOPE + 2 + 4
+# count, page of rows, the filter bar's choices (owners, task forces, industries, channels,
+# regions).
+LIST_QUERIES = LAYOUT + SCOPE + 2 + 5
 # the lead with its related rows; timeline: moves, follow-ups, field changes (the content
 # type is cached after a first page), approvals (the pending one among them); the side
-# panel's project.
-DETAIL_QUERIES = LAYOUT + SCOPE + 1 + 4 + 1
+# panel's project. The timeline's comments, the people they mention and the attachments
+# (which the files panel lists without asking again) add three, whatever their number.
+DETAIL_QUERIES = LAYOUT + SCOPE + 1 + 4 + 1 + 3
 # the active task forces I lead (which overdue scopes I get); my overdue counts (leads, tasks:
 # the approvals source has none of mine) and worst rows; due this week (rows, count),
 # recently changed, my active count; and my open project tasks.
@@ -61,9 +67,24 @@ def test_lead_list_query_budget(client, django_assert_num_queries, officer, task
 
 
 @pytest.mark.parametrize("events", [1, 25])
-def test_lead_detail_query_budget(client, django_assert_num_queries, officer, task_force, events):
+def test_lead_detail_query_budget(
+    client, django_assert_num_queries, officer, leader, task_force, events, settings, tmp_path
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
     lead = LeadFactory(owner=officer, task_force=task_force)
     for number in range(events):
+        comment_add(record=lead, actor=officer, body=f"@{leader.full_name} 第 {number} 次汇报")
+        attachment_add(
+            record=lead,
+            actor=officer,
+            upload=SimpleUploadedFile(f"纪要{number}.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
         lead = services.lead_update(
             lead=lead, actor=officer, data={"intent": f"意向 {number}", "contact_name": "张总"}
         )
@@ -86,7 +107,8 @@ def test_lead_detail_query_budget(client, django_assert_num_queries, officer, ta
     client.get(lead.get_absolute_url())
     with django_assert_num_queries(DETAIL_QUERIES):
         response = client.get(lead.get_absolute_url())
-    assert len(response.context["timeline"]) >= 3 * events
+    assert len(response.context["timeline"]) >= 5 * events
+    assert len(response.context["attachment_panel"].live) == events
 
 
 @pytest.mark.parametrize("size", [3, 30])

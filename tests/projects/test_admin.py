@@ -53,7 +53,13 @@ def admin_client(client, superuser):
 
 INLINES_EMPTY = {
     f"{prefix}-{key}": "0"
-    for prefix in ("transitions", "progress_reports", "tasks", "capital_increases")
+    for prefix in (
+        "transitions",
+        "progress_reports",
+        "tasks",
+        "capital_increases",
+        "funds_arrivals",
+    )
     for key in ("TOTAL_FORMS", "INITIAL_FORMS")
 }
 

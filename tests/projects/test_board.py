@@ -331,10 +331,10 @@ def test_the_card_menu_greys_the_closed_moves_with_their_reason(fixed_today, boa
 
 # Session and user; the board: counts and totals, targets, one query per column's cards
 # (seven), the rates (one, plus one per target past its date), the two standing lists; the
-# navigation's badges (reminders, approvals waiting) and the filter bar's choices. The card
-# menus cost none. The session's renewal (SESSION_SAVE_EVERY_REQUEST): savepoint, update,
-# release.
-BOARD_PAGE_QUERIES = 22 + 3
+# navigation's badges (reminders, approvals waiting, the bell's unread notices) and the filter
+# bar's choices. The card menus cost none. The session's renewal (SESSION_SAVE_EVERY_REQUEST):
+# savepoint, update, release.
+BOARD_PAGE_QUERIES = 23 + 3
 # The move: the project, then locked, updated, its transition and change-log rows (in a
 # savepoint), and the board fragment without the page's navigation and filter bar; the
 # session's renewal.

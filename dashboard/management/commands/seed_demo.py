@@ -22,9 +22,15 @@ reference data loaded once, no query per row) wherever its row count grows with 
 
 ``leads.demo`` creates serve-stage leads without a project: ``projects.demo`` links a signed
 project to each of them (``Lead.objects.filter(stage="serve", project__isnull=True)``).
+
+A benchmark's bureau (``scripts/bench.sh``): ``--users`` and ``--task-forces`` (``crm.demo``)
+grow the bureau, and ``--projects N`` signs projects for docking leads, before the projects step,
+until there are at least ``N`` (one lead in ten reaches serve and gets its project there, so
+``--leads 100000`` already gives about 10,000).
 """
 
 import importlib
+import random
 import time
 import unicodedata
 from argparse import ArgumentParser
@@ -32,11 +38,15 @@ from types import ModuleType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from crm.demo import DEMO_PASSWORD, login_rows
 from leads.demo import DEFAULT_LEADS
+from leads.models import Lead
+from projects.demo import SEED as PROJECTS_SEED
+from projects.demo import Seeder
+from projects.models import Project
 
 STEPS = ("crm.demo", "leads.demo", "projects.demo")
 
@@ -49,6 +59,41 @@ def load_step(name: str) -> ModuleType | None:
         if error.name == name:
             return None
         raise
+
+
+def top_up_projects(count: int, stdout: Any) -> int:
+    """Sign projects for docking leads (oldest first) so that there will be ``count`` projects.
+
+    Runs before the projects step, counting the projects that step will give the serve leads,
+    so that step's progress reports and tasks cover these too and a rerun creates nothing. Uses
+    that step's bulk path; returns how many were created (fewer when docking leads run out).
+    """
+    pending = Lead.objects.filter(stage=Lead.Stage.SERVE, project__isnull=True).exclude(
+        credit_code=""
+    )
+    missing = count - Project.objects.count() - pending.count()
+    if missing <= 0:
+        return 0
+    leads = (
+        Lead.objects.filter(stage=Lead.Stage.DOCK, project__isnull=True, task_force__isnull=False)
+        .exclude(credit_code="")
+        .exclude(credit_code__in=Project.objects.exclude(credit_code="").values("credit_code"))
+        .select_related("industry", "chain_link", "task_force__leader", "owner")
+        .order_by("id")[:missing]
+    )
+    seeder = Seeder(stdout)
+    status = Project.Status
+    batch = []
+    with transaction.atomic():
+        for lead in leads.iterator(chunk_size=2000):
+            rng = random.Random(PROJECTS_SEED + lead.pk)
+            batch.append((lead, rng.choice([status.SIGNED, status.COMMENCED]), rng))
+            if len(batch) == 2000:
+                seeder.bulk_create_from_leads(batch)
+                batch = []
+        if batch:
+            seeder.bulk_create_from_leads(batch)
+    return seeder.created
 
 
 def display_width(text: str) -> int:
@@ -81,6 +126,12 @@ class Command(BaseCommand):
             help=_("演示线索总数（默认 %(default)d；性能测试可用 100000）。")
             % {"default": DEFAULT_LEADS},
         )
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=0,
+            help=_("项目至少这么多个：不足时为对接阶段的线索补签约项目（性能测试用 10000）。"),
+        )
         for name in STEPS:
             module = load_step(name)
             if module is not None and hasattr(module, "add_arguments"):
@@ -95,6 +146,11 @@ class Command(BaseCommand):
             if module is None:
                 self.stdout.write(_("[%(step)s] 跳过：该模块尚未提供。") % {"step": name})
                 continue
+            if name == "projects.demo" and options["projects"] > 0:
+                created = top_up_projects(options["projects"], self.stdout)
+                self.stdout.write(
+                    _("为对接阶段线索补签约项目 %(created)d 个。") % {"created": created}
+                )
             step_started = time.monotonic()
             self.stdout.write(_("[%(step)s] 开始……") % {"step": name})
             module.seed(stdout=self.stdout, options=options)
