@@ -177,8 +177,8 @@ class ProjectViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericView
         """The project's arrivals of funds, or record one."""
         project = self.get_object()
         if request.method == "GET":
-            arrivals = project.funds_arrivals.select_related("created_by")
-            return Response(FundsArrivalSerializer(arrivals, many=True).data)
+            page = self.paginate_queryset(project.funds_arrivals.select_related("created_by"))
+            return self.get_paginated_response(FundsArrivalSerializer(page, many=True).data)
         data = validated_data(FundsArrivalSerializer(data=request.data))
         arrival = services.funds_arrival_record(project=project, actor=request.user, **data)
         return Response(FundsArrivalSerializer(arrival).data, status=status.HTTP_201_CREATED)

@@ -93,10 +93,13 @@ def test_every_chart_is_drawn_with_no_error(bureau, open_as, live_server, bureau
 def test_a_click_on_a_bar_opens_its_list(bureau, open_as, bureau_leader):
     page = open_as(bureau_leader, "/cockpit/?period=month")
     drawn(page)
+    # The bars grow in for about a second; a click before then can miss the bar.
+    page.wait_for_timeout(1500)
     # The first bar of 「期间进入」: the leads registered this month.
     point = page.evaluate(
         """() => {
           const element = document.querySelector("[data-chart='stages']");
+          element.scrollIntoView({block: "center"});
           const chart = window.echarts.getInstanceByDom(element);
           const bar = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(0);
           const box = element.getBoundingClientRect();

@@ -111,7 +111,7 @@ def test_the_api_lists_and_records_arrivals(client, signed, officer, other_offic
         url, {"arrived_on": "2026-11-01", "amount": "800"}, content_type="application/json"
     )
     assert created.status_code == 201, created.content
-    assert client.get(url).json()[0]["amount"] == "800.00"
+    assert client.get(url).json()["results"][0]["amount"] == "800.00"
     refused = client.post(
         url, {"arrived_on": "2026-11-01", "amount": "-900"}, content_type="application/json"
     )
