@@ -50,6 +50,25 @@ def sees_everything(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.sees_everything)
 
 
+def readable_task_forces(user: User) -> QuerySet[TaskForce]:
+    """The active task forces whose work as a whole ``user`` reads (the ranking, the reports'
+    scopes, the cockpit's label): every one for those who see everything, otherwise the ones
+    they belong to or lead."""
+    task_forces = TaskForce.objects.filter(is_active=True)
+    if sees_everything(user):
+        return task_forces
+    return task_forces.filter(id__in=task_force_ids(user))
+
+
+def overseen_task_forces(user: User) -> QuerySet[TaskForce]:
+    """The active task forces ``user`` oversees as their leader (the team page): every one for
+    those who see everything, otherwise the active ones they lead."""
+    task_forces = TaskForce.objects.filter(is_active=True)
+    if sees_everything(user):
+        return task_forces
+    return task_forces.filter(leader=user)
+
+
 def bureau_leaders_q() -> Q:
     """The active bureau leaders, as a filter on ``User``: who is escalated to."""
     return Q(role=User.Role.BUREAU_LEADER, is_active=True)

@@ -26,10 +26,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.access import approves_for_any, scope_q, sees_everything, task_force_ids
+from crm.access import approves_for_any, readable_task_forces, scope_q, sees_everything
 from crm.exceptions import DomainError
 from crm.inputs import bound_form_fields
-from crm.models import Channel, Industry, Region, ReminderSchedule, TaskForce, User
+from crm.models import Channel, Industry, Region, ReminderSchedule, User
 from crm.notifications.selectors import (
     OverdueCounts,
     OverdueScope,
@@ -842,11 +842,7 @@ def scope_label(user: User) -> str:
     (「米业专班、绿色食品专班」), or 「本人负责的记录」 for someone in none."""
     if sees_everything(user):
         return _("全县")
-    names = list(
-        TaskForce.objects.filter(id__in=task_force_ids(user))
-        .order_by("name")
-        .values_list("name", flat=True)
-    )
+    names = list(readable_task_forces(user).order_by("name").values_list("name", flat=True))
     return "、".join(names) if names else _("本人负责的记录")
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from crm.access import scope_q, sees_everything, task_force_ids
+from crm.access import readable_task_forces, scope_q
 from crm.models import TaskForce, User
 from dashboard.models import RankingRule
 from leads.models import Lead, LeadTransition, forward_move_q
@@ -56,10 +56,7 @@ class RankingRow:
 def ranked_task_forces(*, user: User) -> QuerySet[TaskForce]:
     """The task forces a reader's ranking lists: all active ones for those who see everything,
     otherwise the ones the reader belongs to or leads."""
-    task_forces = TaskForce.objects.filter(is_active=True)
-    if not sees_everything(user):
-        task_forces = task_forces.filter(id__in=task_force_ids(user))
-    return task_forces.order_by("name")
+    return readable_task_forces(user).order_by("name")
 
 
 def task_force_ranking(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.access import sees_everything
+from crm.access import overseen_task_forces, sees_everything
 from crm.exceptions import NotFound, PermissionRefused
 from crm.models import ReminderSchedule, TaskForce, User
 from crm.notifications.selectors import (
@@ -147,12 +147,7 @@ def team_task_forces(*, user: User) -> QuerySet[TaskForce]:
     """The task forces whose team page ``user`` may open, by name: every active one for those
     who see everything, the active ones they lead for a task-force leader (the ``team`` scope
     of the digest), none for anyone else."""
-    task_forces = (
-        TaskForce.objects.filter(is_active=True).select_related("leader").order_by("name", "id")
-    )
-    if sees_everything(user):
-        return task_forces
-    return task_forces.filter(pk__in=team_task_force_ids(user))
+    return overseen_task_forces(user).select_related("leader").order_by("name", "id")
 
 
 def team_task_force_get(*, user: User, pk: int | None) -> tuple[TaskForce, list[TaskForce]]:

@@ -14,7 +14,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
 from django.utils import timezone
 
-from crm.access import check_assignment, in_scope, scope_q
+from crm.access import (
+    check_assignment,
+    in_scope,
+    overseen_task_forces,
+    readable_task_forces,
+    scope_q,
+)
 from crm.exceptions import DomainError, PermissionRefused
 from crm.models import TaskForce, User
 from leads.models import Lead
@@ -496,3 +502,16 @@ def test_nothing_changing_is_always_allowed_to_whoever_sees_it(bureau):
         old_owner=bureau["officer_a"],
         old_task_force=bureau["A"],
     )
+
+
+@pytest.mark.django_db
+def test_task_forces_read_and_overseen_follow_the_role(
+    officer, leader, bureau_leader, task_force, other_task_force
+):
+    dissolved = TaskForceFactory(leader=leader, members=[officer], is_active=False)
+    assert set(readable_task_forces(officer)) == {task_force}
+    assert set(overseen_task_forces(officer)) == set()
+    assert set(overseen_task_forces(leader)) == {task_force}
+    assert {task_force, other_task_force} <= set(readable_task_forces(bureau_leader))
+    assert set(overseen_task_forces(bureau_leader)) == set(readable_task_forces(bureau_leader))
+    assert dissolved not in readable_task_forces(leader)
