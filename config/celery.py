@@ -23,6 +23,7 @@ app.autodiscover_tasks()
 # The reminder engine is a package inside ``crm``, not an app: its tasks module is named here.
 app.autodiscover_tasks(["crm.notifications"])
 app.autodiscover_tasks(["crm"], related_name="security_tasks")
+app.autodiscover_tasks(["crm"], related_name="snapshots")
 
 
 def _prepare_filesystem_broker() -> None:

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After SessionMiddleware: marks the session for saving when its renewal is due.
+    "crm.sessions.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -131,10 +133,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# A session ends after this many idle minutes: every request renews the cookie and the row.
+# A session ends after this many idle minutes: a request renews the cookie and the row when the
+# last renewal is SESSION_RENEW_SECONDS old (crm.sessions), not with a write on every page.
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 
 # Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
 # address lock that pair for AXES_COOLOFF_MINUTES. Username AND address, so that an attacker
@@ -428,6 +431,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The cockpit's and the 图谱's figures are kept per reader (crm.snapshots); after a write a
+# reader gets the kept ones at once for this long, marked with their time, while a worker
+# recomputes them. 0 computes them in the request after every write.
+FIGURES_STALE_SECONDS = int(os.environ.get("FIGURES_STALE_SECONDS", "120"))
+
 SITE_NAME = _("招商线索管理系统")
 # The county (or county-level city) the bureau serves: the reports' titles (「虎林市招商工作周报」).
 COUNTY_NAME = os.environ.get("COUNTY_NAME", "虎林市")
@@ -441,5 +449,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        # Past this many files Django deletes a third of them at random; the figures kept
+        # per reader (crm.snapshots) number a few per leader and period.
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }

@@ -28,26 +28,44 @@ from crm.models import TaskForce, User
 
 def task_force_ids(user: User) -> set[int]:
     """Ids of the task forces the user leads or belongs to, cached on the user object."""
-    cached = getattr(user, "_task_force_ids", None)
-    if cached is None:
-        cached = set(led_task_force_ids(user))
-        cached |= set(user.task_forces.values_list("id", flat=True))
-        user._task_force_ids = cached
-    return cached
+    if getattr(user, "_task_force_ids", None) is None:
+        _load_task_force_ids(user)
+    return user._task_force_ids
 
 
 def led_task_force_ids(user: User) -> set[int]:
     """Ids of the task forces the user leads, cached on the user object."""
-    cached = getattr(user, "_led_task_force_ids", None)
-    if cached is None:
-        cached = set(TaskForce.objects.filter(leader=user).values_list("id", flat=True))
-        user._led_task_force_ids = cached
-    return cached
+    if getattr(user, "_led_task_force_ids", None) is None:
+        _load_task_force_ids(user)
+    return user._led_task_force_ids
+
+
+def _load_task_force_ids(user: User) -> None:
+    """Both caches of ``task_force_ids`` and ``led_task_force_ids`` in one query: every page of
+    a reader with a scope asks for them."""
+    rows = set(
+        TaskForce.objects.filter(Q(leader=user) | Q(members=user)).values_list("id", "leader_id")
+    )
+    user._led_task_force_ids = {pk for pk, leader_id in rows if leader_id == user.pk}
+    user._task_force_ids = {pk for pk, _leader_id in rows}
 
 
 def sees_everything(user: User) -> bool:
     """Bureau leaders, administrators and superusers: every record, county-wide figures."""
     return bool(user.is_authenticated and user.is_active and user.sees_everything)
+
+
+def scope_key(user: User) -> str:
+    """What decides the records ``user`` sees, as a short string: a reader whose key has not
+    changed sees the same records. ``crm.snapshots`` keys the figures it keeps on it, so a
+    reader moved out of a task force never gets figures computed before the move."""
+    if not user.is_authenticated or not user.is_active:
+        return "none"
+    if user.sees_everything:
+        return "all"
+    members = ",".join(map(str, sorted(task_force_ids(user))))
+    led = ",".join(map(str, sorted(led_task_force_ids(user))))
+    return f"u{user.pk}:in{members}:leads{led}"
 
 
 def readable_task_forces(user: User) -> QuerySet[TaskForce]:

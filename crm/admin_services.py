@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from crm import audit
 from crm.exceptions import DomainError
-from crm.models import ChangeLog
+from crm.models import Attachment, ChangeLog, Comment
 
 VERSION_FIELD = "expected_version"
 
@@ -126,20 +126,25 @@ class ServiceAdminForm(forms.ModelForm):
 
 def history_summary(instance: models.Model, *, fields: Iterable[str] = ()) -> list[str]:
     """What would be lost with ``instance``: "<kind> <n> 条" for every kind of row that refers
-    to it, its change-log rows beyond its creation, and each of ``fields`` (forward relations
-    such as a project's source lead) that is set."""
+    to it, its change-log rows beyond its creation, its comments and files, and each of
+    ``fields`` (forward relations such as a project's source lead) that is set."""
     meta = instance._meta
     parts: list[str] = []
-    logged = (
-        ChangeLog.objects.filter(
-            content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk
-        )
-        .exclude(action=ChangeLog.Action.CREATE)
-        .count()
-    )
-    if logged:
-        kind = ChangeLog._meta.verbose_name
-        parts.append(_("%(kind)s %(count)d 条") % {"kind": kind, "count": logged})
+    pointing = {
+        "content_type": ContentType.objects.get_for_model(instance),
+        "object_id": instance.pk,
+    }
+    # Rows that point at any record by content type and id: its change log beyond its
+    # creation, its comments and its files (removed ones included: their removal is history).
+    for model, rows in (
+        (ChangeLog, ChangeLog.objects.filter(**pointing).exclude(action=ChangeLog.Action.CREATE)),
+        (Comment, Comment.objects.filter(**pointing)),
+        (Attachment, Attachment.objects.filter(**pointing)),
+    ):
+        count = rows.count()
+        if count:
+            kind = model._meta.verbose_name
+            parts.append(_("%(kind)s %(count)d 条") % {"kind": kind, "count": count})
     references: dict[type[models.Model], Q] = {}
     for relation in meta.get_fields(include_hidden=True):
         if not relation.auto_created or relation.concrete:

@@ -12,7 +12,7 @@ class CrmConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth import signals as auth_signals
 
-        from crm import auth_events, comments
+        from crm import auth_events, comments, filters, snapshots
 
         # The reminder engine's admin lives in its package, registered with the default site here.
         from crm.notifications import admin, notices  # noqa: F401
@@ -20,6 +20,11 @@ class CrmConfig(AppConfig):
         # People mentioned in a comment find it in their inbox (crm.notifications.notices).
         if notices.notify_mentioned not in comments.mention_hooks:
             comments.mention_hooks.append(notices.notify_mentioned)
+
+        # Writes make what is kept of the records stale: the filter bars' choices, the
+        # cockpit's figures (crm.versions).
+        filters.CHOICES.connect()
+        snapshots.FIGURES.connect()
 
         # Sign-ins, failures, lockouts and sign-outs go to the security log (crm.auth_events).
         for signal, receiver in (

@@ -12,15 +12,18 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelMultipleChoiceField
 
 from crm.inputs import MAX_ID, BoundedIdsMixin, bound_form_fields
-from crm.models import User
+from crm.models import ChainLink, Channel, Industry, IndustryChain, Region, TaskForce, User
 from crm.search import is_scan, search_filter
+from crm.versions import WriteVersion
 
 
 def _without_blanks(data: Any) -> Any:
@@ -175,3 +178,93 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+# --- the filter bars' choices ------------------------------------------------------------------
+#
+# Every list page offers the same small tables as choices (task forces, users, industries …):
+# read once per process and kept until a row of one of them is saved or deleted, which changes
+# a version in the shared cache (crm.versions). The version also expires, so a process whose
+# cache is not shared with the writer's (one file cache per machine) is at most CHOICES_TIMEOUT
+# seconds behind.
+
+CHOICE_MODELS: tuple[type[Model], ...] = (
+    User,
+    TaskForce,
+    Industry,
+    Channel,
+    Region,
+    IndustryChain,
+    ChainLink,
+)
+CHOICES_TIMEOUT = 300
+CHOICES = WriteVersion(
+    "filter-choices", watches=lambda model: model in CHOICE_MODELS, timeout=CHOICES_TIMEOUT
+)
+
+# Per process: (value, label) pairs and their <option> elements, by query and language.
+_choices: dict[tuple, tuple[list[tuple[str, str]], str]] = {}
+_choices_version: list[str] = [""]
+
+
+def _options_html(choices: list[tuple[str, str]]) -> str:
+    return "".join(
+        f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices
+    )
+
+
+def _read_choices(field: forms.ModelChoiceField) -> tuple[list[tuple[str, str]], str]:
+    rows = [
+        (str(field.prepare_value(obj)), str(field.label_from_instance(obj)))
+        for obj in field.queryset
+    ]
+    return rows, _options_html(rows)
+
+
+def _kept_choices(field: forms.ModelChoiceField) -> tuple[list[tuple[str, str]], str]:
+    if CHOICES.written_in_this_transaction():
+        return _read_choices(field)  # the writer sees its own change, nothing kept
+    version = CHOICES.current()
+    if _choices_version[0] != version:
+        _choices.clear()
+        _choices_version[0] = version
+    queryset = field.queryset
+    key = (str(queryset.query), field.to_field_name, type(field).__qualname__, get_language())
+    kept = _choices.get(key)
+    if kept is None:
+        kept = _choices[key] = _read_choices(field)
+    return kept
+
+
+def _is_kept(field: forms.ChoiceField) -> bool:
+    return isinstance(field, forms.ModelChoiceField) and field.queryset.model in CHOICE_MODELS
+
+
+def filter_choices(field: forms.ChoiceField) -> list[tuple[str, str]]:
+    """``(value, label)`` of what a filter field offers, without the empty choice; the rows of a
+    model choice field over one of ``CHOICE_MODELS`` come from the kept copy."""
+    if not _is_kept(field):
+        return [
+            (str(value), str(label)) for value, label in field.choices if value not in ("", None)
+        ]
+    rows = _kept_choices(field)[0]
+    null_label = getattr(field, "null_label", None)
+    if null_label is None:
+        return rows
+    return [(str(field.null_value), str(null_label)), *rows]
+
+
+def filter_options(field: forms.ChoiceField, selected: set[str]) -> SafeString:
+    """The ``<option>`` elements of ``filter_choices``, escaped, those in ``selected`` marked;
+    a kept field's are joined once, not per page (the owner filter offers hundreds of users)."""
+    if _is_kept(field):
+        rows_html = _kept_choices(field)[1]
+        null_label = getattr(field, "null_label", None)
+        null_html = _options_html([(str(field.null_value), str(null_label))]) if null_label else ""
+        html = null_html + rows_html
+    else:
+        html = _options_html(filter_choices(field))
+    for value in selected:
+        option = f'<option value="{escape(value)}">'
+        html = html.replace(option, f'<option value="{escape(value)}" selected>', 1)
+    return mark_safe(html)  # every value and label escaped by _options_html

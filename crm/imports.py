@@ -52,13 +52,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from crm import audit, writes
+from crm import audit, snapshots, writes
 from crm.access import check_assignment, sees_everything
 from crm.exceptions import ConflictError, DomainError, NotFound, PermissionRefused
 from crm.export import looks_like_formula
@@ -166,6 +161,9 @@ class SourceColumn:
 
     @property
     def letter(self) -> str:
+        # openpyxl is imported where a workbook is read or written, not by every web worker.
+        from openpyxl.utils import get_column_letter
+
         return get_column_letter(self.index + 1)
 
     def as_dict(self) -> dict[str, Any]:
@@ -331,6 +329,8 @@ class DateValue:
             return value
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if number and self.SERIALS[0] <= value <= self.SERIALS[1]:
+            from openpyxl.utils.datetime import from_excel  # see SourceColumn.letter
+
             return from_excel(value).date()
         text = unicodedata.normalize("NFKC", cell_text(value))
         text = re.sub(r"\s+00:00(:00)?$", "", text)
@@ -847,6 +847,8 @@ def _rows_of_xlsx(data: bytes) -> Iterator[Iterator[tuple[int, list[Any]]]]:
     if unpacked > max_bytes() * MAX_UNPACKED_FACTOR:
         raise ImportFileError(_("这个 .xlsx 文件解压后过大，无法导入。"))
     try:
+        from openpyxl import load_workbook  # see SourceColumn.letter
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a third-party parser on untrusted input fails in many ways
         raise ImportFileError(
@@ -1119,6 +1121,7 @@ def _insert(instances: Sequence[models.Model]) -> None:
     constraints. Other databases take ``bulk_create``.
     """
     model = type(instances[0])
+    snapshots.FIGURES.record_write()  # bulk inserts send no signal
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(instances, batch_size=BATCH_SIZE)
         return
@@ -1538,16 +1541,21 @@ def earlier_import(log: ImportLog) -> ImportLog | None:
 
 # --- the template ------------------------------------------------------------------------------
 
-REQUIRED_FONT = Font(bold=True, color="B42318")
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="E8EEF7")
-EXAMPLE_FONT = Font(italic=True, color="6B7280")
-TITLE_FONT = Font(bold=True, size=12)
-
 
 def template_workbook(spec: ImportSpec, *, actor: User) -> bytes:
     """The import template of ``spec``: the export's headers (required ones marked *), an
     example row the import ignores, drop-down lists of reference data, and a 说明 sheet."""
+    # openpyxl is imported where a workbook is read or written, not by every web worker.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    required_font = Font(bold=True, color="B42318")
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="E8EEF7")
+    example_font = Font(italic=True, color="6B7280")
+    title_font = Font(bold=True, size=12)
     lookups = Lookups(actor)
     workbook = Workbook()
     sheet = workbook.active
@@ -1561,7 +1569,7 @@ def template_workbook(spec: ImportSpec, *, actor: User) -> bytes:
             % {"title": spec.title}
         ]
     )
-    sheet["A1"].font = TITLE_FONT
+    sheet["A1"].font = title_font
     sheet.append([f"*{each.header}" if each.required else str(each.header) for each in spec.fields])
     sheet.append([each.example or None for each in spec.fields])
     choices_sheet = workbook.create_sheet(_("可选值"))
@@ -1570,9 +1578,9 @@ def template_workbook(spec: ImportSpec, *, actor: User) -> bytes:
     for position, each in enumerate(spec.fields, start=1):
         letter = get_column_letter(position)
         header = sheet.cell(row=2, column=position)
-        header.font = REQUIRED_FONT if each.required else HEADER_FONT
-        header.fill = HEADER_FILL
-        sheet.cell(row=3, column=position).font = EXAMPLE_FONT
+        header.font = required_font if each.required else header_font
+        header.fill = header_fill
+        sheet.cell(row=3, column=position).font = example_font
         sheet.column_dimensions[letter].width = max(12, min(30, len(str(each.header)) * 2 + 4))
         values = each.parser.choices(lookups)
         if values:
@@ -1593,7 +1601,7 @@ def template_workbook(spec: ImportSpec, *, actor: User) -> bytes:
     notes = workbook.create_sheet(_("说明"), index=1)
     notes.append([_("列名"), _("是否必填"), _("怎么填"), _("可选值")])
     for cell in notes[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.font, cell.fill = header_font, header_fill
     for each in spec.fields:
         values = each.parser.choices(lookups)
         notes.append(

@@ -39,6 +39,12 @@ record's own rule::
         Attachable(model="leads.lead", visible=…, changeable=…, readers=…, noun=_("线索"))
     )
 
+The cockpit and the 图谱 cost a pass over every visible lead; ``crm.snapshots`` keeps their
+figures per reader, computed by the function an app registers under a name::
+
+    from crm.registry import snapshot_kinds
+    snapshot_kinds.register("cockpit", compute)  # compute(user, **params) -> picklable value
+
 The global search (top bar, ``/search/``, ``/api/v1/search/``) finds every kind of record an
 app registers, through the kind's own list FilterSet over what the reader sees::
 
@@ -221,6 +227,23 @@ class ImportSpecRegistry:
 
 
 import_specs = ImportSpecRegistry()
+
+
+class SnapshotKindRegistry:
+    """What ``crm.snapshots`` can compute: a name → ``compute(user, **params)``; the worker
+    that refreshes a snapshot finds its function here by the name."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, Callable[..., Any]] = {}
+
+    def register(self, key: str, compute: Callable[..., Any]) -> None:
+        self._kinds[key] = compute
+
+    def get(self, key: str) -> Callable[..., Any]:
+        return self._kinds[key]
+
+
+snapshot_kinds = SnapshotKindRegistry()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from crm.exceptions import NotFound
 from crm.models import ChainLink, IndustryChain, User
+from crm.snapshots import Snapshot, snapshot
 from leads.filters import LeadFilterSet
 from leads.models import Lead, TargetEnterprise
 from leads.selectors import lead_list, target_list
@@ -224,6 +225,16 @@ def atlas(*, user: User) -> list[ChainRow]:
         row = rows.setdefault(link.chain_id, ChainRow(chain=link.chain, links=[]))
         row.links.append(figures[link.pk])
     return list(rows.values())
+
+
+def atlas_from_params(user: User) -> list[ChainRow]:
+    """``atlas`` as ``crm.snapshots`` computes it (registered as ``"atlas"``)."""
+    return atlas(user=user)
+
+
+def atlas_snapshot(*, user: User, fresh: bool = False) -> Snapshot:
+    """The map as kept for ``user`` (``crm.snapshots``); ``.value`` is ``atlas(user=user)``."""
+    return snapshot("atlas", user=user, params={}, fresh=fresh)
 
 
 def link_figures(*, user: User, pk: Any) -> LinkFigures:

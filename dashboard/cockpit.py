@@ -36,6 +36,8 @@ from crm.notifications.selectors import (
     overdue_counts,
     overdue_scopes_for,
 )
+from crm.paging import first_rows
+from crm.snapshots import Snapshot, snapshot
 from dashboard.models import RankingRule
 from dashboard.ranking import RankingRow, created_between, task_force_ranking
 from leads.filters import DAYS_OVERDUE
@@ -725,7 +727,7 @@ def warnings(
     approvals = None
     waiting: list[ApprovalRequest] = []
     sla = schedule.approval_sla_days
-    worst_leads = list(worst[:WARNING_LIMIT])
+    worst_leads = first_rows(worst, WARNING_LIMIT)
     for lead in worst_leads:
         lead.overdue_days = lead.days_overdue(today)
     if approves_for_any(user):
@@ -921,3 +923,27 @@ def cockpit(*, user: User, period: Period, today: datetime.date) -> Cockpit:
         ),
         support=support(user=user),
     )
+
+
+def cockpit_from_params(user: User, *, period: str, start: str, end: str, today: str) -> Cockpit:
+    """``cockpit`` from the strings ``crm.snapshots`` keeps (registered as ``"cockpit"``)."""
+    dates = Period(
+        kind=period,
+        start=datetime.date.fromisoformat(start),
+        end=datetime.date.fromisoformat(end),
+    )
+    return cockpit(user=user, period=dates, today=datetime.date.fromisoformat(today))
+
+
+def cockpit_snapshot(
+    *, user: User, period: Period, today: datetime.date, fresh: bool = False
+) -> Snapshot:
+    """The cockpit as kept for ``user`` (``crm.snapshots``): computed in the request only when
+    nothing recent is kept, or ``fresh``; ``.value`` is the ``Cockpit``."""
+    params = {
+        "period": period.kind,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "today": today.isoformat(),
+    }
+    return snapshot("cockpit", user=user, params=params, fresh=fresh)

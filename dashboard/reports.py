@@ -9,14 +9,14 @@ reader's own, else ``leads_overdue`` / ``tasks_overdue`` narrowed to the scope),
 (``funds_arrived``), the ranking (``task_force_ranking``); and carries the URL of the list
 behind it where such a list exists, filtered to exactly the records counted.
 
-The page, the xlsx (``report_workbook``, laid out by ``crm.export``), the API and the weekly
-email to bureau leaders (``weekly_mail_build``, registered with ``crm.registry``) all read
+The page, the xlsx (``dashboard.report_workbook``, laid out by ``crm.export``), the API and the
+weekly email to bureau leaders (``dashboard.report_mail``, registered with ``crm.registry``) read
 ``report()``, which runs a fixed number of queries whatever the number of records.
 """
 
 import calendar
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,26 +27,22 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.access import assignment_choices, is_leader_of, scope_q, sees_everything
 from crm.exceptions import DomainError, NotFound, PermissionRefused
-from crm.export import Column, Kind, ReportTable, ReportWorkbook
 from crm.inputs import is_id, validate_sane_date
 from crm.models import ReminderSchedule, TaskForce, User
-from crm.notifications.mail import absolute_url
 from crm.notifications.selectors import (
     OverdueCount,
     OverdueCounts,
     OverdueScope,
-    item_snapshot,
     overdue_counts,
     team_task_force_ids,
 )
-from crm.registry import ReminderItem, ScheduledMailContent, reminder_sources
-from crm.templatetags.amounts import wan_yuan
+from crm.registry import ReminderItem, reminder_sources
+from crm.snapshots import Snapshot, snapshot
 from dashboard.models import RankingRule
 from dashboard.ranking import (
     RankingRow,
@@ -65,8 +61,6 @@ from projects.selectors import funds_arrived, tasks_overdue
 NOTABLE_INVESTMENT = Decimal(10000)
 # Lists in a report (notable leads, projects signed or commenced) show at most this many.
 LIST_LIMIT = 30
-# The source key of the weekly email's items (its headline figures).
-WEEKLY_SOURCE = "weekly_report"
 
 
 # --- the period -------------------------------------------------------------------------------
@@ -893,183 +887,30 @@ def report(
     )
 
 
-# --- the xlsx ---------------------------------------------------------------------------------
+def report_from_params(user: User, *, scope: str, start: str, end: str, today: str) -> Report:
+    """``report`` from the strings ``crm.snapshots`` keeps (registered as ``"report"``); the
+    scope is checked again for the reader, as a worker recomputes it later."""
+    return report(
+        user=user,
+        scope=report_scope_get(user=user, key=scope),
+        start=datetime.date.fromisoformat(start),
+        end=datetime.date.fromisoformat(end),
+        today=datetime.date.fromisoformat(today),
+    )
 
 
-def _counted(header: str, value: Any, *, summed: bool = True) -> Column:
-    return Column(header, value, Kind.INT, width=12, summed=summed)
-
-
-def _amount(header: str, value: Any, *, summed: bool = True) -> Column:
-    return Column(header, value, Kind.AMOUNT, width=16, summed=summed)
-
-
-def _label(header: str, value: Any = lambda row: row.label, width: int = 28) -> Column:
-    return Column(header, value, width=width)
-
-
-def _capped_note(shown: int, total: int) -> str:
-    if total <= shown:
-        return ""
-    return _("共 %(total)d 项，此处列出金额最大的 %(shown)d 项。") % {
-        "total": total,
-        "shown": shown,
+def report_snapshot(
+    *, user: User, asked: ReportRequest, today: datetime.date, fresh: bool = False
+) -> Snapshot:
+    """The report as kept for ``user`` (``crm.snapshots``), ``asked`` having been checked by
+    ``report_request``; ``.value`` is the ``Report``. The xlsx export computes it anew."""
+    params = {
+        "scope": asked.scope.key,
+        "start": asked.period.start.isoformat(),
+        "end": asked.period.end.isoformat(),
+        "today": today.isoformat(),
     }
-
-
-def report_workbook(data: Report) -> ReportWorkbook:
-    """The report as the bureau's fixed xlsx layout (``crm.export.write_report_xlsx``): the
-    headline figures, then each section as a table with its 合计, amounts in 万元."""
-    new, moves, projects = data.new_leads, data.stage_moves, data.projects
-    headline = [
-        (_("新增线索（条）"), new.count, new.investment),
-        (_("其中计划投资亿元以上（条）"), new.notable_count, None),
-        (_("阶段推进（次）"), moves.forward, None),
-        (_("跟进记录（次）"), data.follow_ups.count, None),
-        (_("提请审批（件）"), data.approvals.asked, None),
-        (_("项目状态变化（次）"), projects.status_changes, None),
-        (_("新签约项目（个）/ 签约额"), projects.signed_count, projects.signed_amount),
-        (_("新开工项目（个）/ 总投资"), projects.commenced_count, projects.commenced_investment),
-        (_("到位资金"), None, projects.funds_arrived),
-        *(
-            (f"{entry.title}（{entry.unit}）", entry.count, None)
-            for entry in data.overdue.counts.counts
-        ),
-    ]
-    approvals = data.approvals
-    approval_rows = [
-        (_("提请审批"), approvals.asked),
-        (_("批准"), approvals.approved),
-        (_("退回"), approvals.returned),
-        (_("目前待审批"), approvals.waiting),
-    ]
-    if approvals.over_sla is not None:
-        approval_rows.append(
-            (_("其中等待超过 %(days)d 天") % {"days": approvals.sla_days}, approvals.over_sla)
-        )
-    project_columns = (
-        _label(_("项目名称"), lambda project: project.name, 36),
-        Column(_("专班"), lambda project: project.task_force, width=18),
-        Column(_("责任人"), lambda project: project.owner, width=12),
-    )
-    tables: list[ReportTable] = [
-        ReportTable(
-            _("主要指标"),
-            [
-                _label(_("指标"), lambda row: row[0], 32),
-                _counted(_("数量"), lambda row: row[1], summed=False),
-                _amount(_("金额（万元）"), lambda row: row[2], summed=False),
-            ],
-            headline,
-            total=False,
-        ),
-        ReportTable(
-            _("一、新增线索（按专班）"),
-            [
-                _label(_("专班")),
-                _counted(_("新增线索（条）"), lambda row: row.count),
-                _amount(_("计划投资（万元）"), lambda row: row.amount),
-            ],
-            new.by_task_force,
-        ),
-        ReportTable(
-            _("一、新增线索：计划投资亿元以上"),
-            [
-                _label(_("企业名称"), lambda lead: lead.company_name, 36),
-                Column(_("专班"), lambda lead: lead.task_force, width=18),
-                Column(_("负责人"), lambda lead: lead.owner, width=12),
-                Column(_("阶段"), lambda lead: lead.get_stage_display(), width=10),
-                Column(_("登记日期"), lambda lead: timezone.localdate(lead.created_at), Kind.DATE),
-                _amount(_("计划投资（万元）"), lambda lead: lead.planned_investment),
-            ],
-            new.notable,
-            note=_capped_note(len(new.notable), new.notable_count),
-        ),
-        ReportTable(
-            _("二、阶段推进"),
-            [
-                _label(_("阶段变动")),
-                Column(_("类型"), lambda pair: pair.kind_label, width=12),
-                _counted(_("次数"), lambda pair: pair.count),
-            ],
-            moves.by_pair,
-        ),
-        ReportTable(
-            _("三、跟进情况（按方式）"),
-            [_label(_("跟进方式")), _counted(_("次数"), lambda row: row.count)],
-            data.follow_ups.by_method,
-        ),
-        ReportTable(
-            _("三、跟进情况（按记录人）"),
-            [_label(_("记录人")), _counted(_("次数"), lambda row: row.count)],
-            data.follow_ups.by_officer,
-        ),
-        ReportTable(
-            _("四、审批（筛选 → 对接）"),
-            [_label(_("事项"), lambda row: row[0]), _counted(_("件数"), lambda row: row[1])],
-            approval_rows,
-            total=False,
-        ),
-        ReportTable(
-            _("五、项目状态变化（按变更后状态）"),
-            [_label(_("变更为")), _counted(_("次数"), lambda row: row.count)],
-            projects.by_status,
-        ),
-        ReportTable(
-            _("五、新签约项目"),
-            [
-                *project_columns,
-                Column(_("签约日期"), lambda project: project.signed_on, Kind.DATE),
-                _amount(_("签约额（万元）"), lambda project: project.signed_amount),
-            ],
-            projects.signed,
-            note=_capped_note(len(projects.signed), projects.signed_count),
-        ),
-        ReportTable(
-            _("五、新开工项目"),
-            [
-                *project_columns,
-                Column(_("开工日期"), lambda project: project.commenced_on, Kind.DATE),
-                _amount(_("总投资（万元）"), lambda project: project.total_investment),
-            ],
-            projects.commenced,
-            note=_capped_note(len(projects.commenced), projects.commenced_count),
-        ),
-        ReportTable(
-            _("六、逾期情况（截至 %(date)s）") % {"date": data.today.isoformat()},
-            [
-                _label(_("类别"), lambda entry: entry.title),
-                _counted(_("数量"), lambda entry: entry.count, summed=False),
-                Column(_("单位"), lambda entry: entry.unit, width=8),
-            ],
-            data.overdue.counts.counts,
-            total=False,
-        ),
-    ]
-    if data.ranking is not None:
-        tables.append(
-            ReportTable(
-                _("七、龙虎榜"),
-                [
-                    _label(_("专班"), lambda entry: entry.row.name),
-                    _counted(_("名次"), lambda entry: entry.row.rank, summed=False),
-                    _counted(_("新增线索"), lambda entry: entry.row.new_leads),
-                    _counted(_("阶段推进"), lambda entry: entry.row.forward_moves),
-                    _amount(_("签约额（万元）"), lambda entry: entry.row.signed_amount),
-                    _counted(_("当前逾期线索"), lambda entry: entry.row.overdue_leads),
-                    Column(_("得分"), lambda entry: entry.row.score, Kind.DECIMAL),
-                ],
-                data.ranking.rows,
-                note=data.ranking.rule_text,
-            )
-        )
-    return ReportWorkbook(
-        name=f"{data.scope.label}{data.period.kind_label}-{data.period.start:%Y%m%d}",
-        title=data.title,
-        as_of=data.today,
-        subtitle=report_subtitle(data),
-        tables=tables,
-    )
+    return snapshot("report", user=user, params=params, fresh=fresh)
 
 
 def report_subtitle(data: Report) -> str:
@@ -1080,138 +921,3 @@ def report_subtitle(data: Report) -> str:
         "start": data.period.start.isoformat(),
         "end": min(data.period.end, data.today).isoformat(),
     }
-
-
-# --- the weekly email -------------------------------------------------------------------------
-
-
-def weekly_mail_context(day: datetime.date) -> dict[str, Any]:
-    """What the weekly email shows besides its figures: the title and the page's link."""
-    request = ReportRequest(scope=COUNTY, period=week_of(day))
-    return {
-        "report_title": report_title(COUNTY, request.period),
-        "report_url": absolute_url(report_url(request)),
-    }
-
-
-def _headline_items(data: Report, recipient: User) -> Iterable[ReminderItem]:
-    """The report's headline figures as the email lists them, each linking to its list (or
-    to the report page where no list exists)."""
-    page = report_url(data.request)
-    new, moves, approvals, projects = (
-        data.new_leads,
-        data.stage_moves,
-        data.approvals,
-        data.projects,
-    )
-
-    def times(count: int) -> str:
-        return _("%(count)d 次") % {"count": count}
-
-    def pieces(count: int) -> str:
-        return _("%(count)d 件") % {"count": count}
-
-    def projects_count(count: int) -> str:
-        return _("%(count)d 个") % {"count": count}
-
-    figures: list[tuple[str, str, dict[str, str]]] = [
-        (
-            _("新增线索"),
-            new.url,
-            {
-                _("数量"): _("%(count)d 条") % {"count": new.count},
-                _("计划投资"): wan_yuan(new.investment),
-                _("亿元以上"): _("%(count)d 条") % {"count": new.notable_count},
-            },
-        ),
-        (
-            _("阶段推进"),
-            page,
-            {
-                str(MoveKind.FORWARD.label): times(moves.forward),
-                str(MoveKind.BACK.label): times(moves.back),
-                str(MoveKind.DROPPED.label): times(moves.dropped),
-                str(MoveKind.REOPENED.label): times(moves.reopened),
-            },
-        ),
-        (
-            _("跟进记录"),
-            page,
-            {
-                _("合计"): times(data.follow_ups.count),
-                **{row.label: times(row.count) for row in data.follow_ups.by_method[:3]},
-            },
-        ),
-        (
-            _("审批"),
-            approvals.waiting_url or page,
-            {
-                _("提请"): pieces(approvals.asked),
-                _("批准"): pieces(approvals.approved),
-                _("退回"): pieces(approvals.returned),
-                _("目前待审批"): pieces(approvals.waiting),
-                _("其中超期"): pieces(approvals.over_sla or 0),
-            },
-        ),
-        (
-            _("项目"),
-            page,
-            {
-                _("新签约"): projects_count(projects.signed_count),
-                _("签约额"): wan_yuan(projects.signed_amount),
-                _("新开工"): projects_count(projects.commenced_count),
-                _("到位资金"): wan_yuan(projects.funds_arrived),
-            },
-        ),
-        (
-            _("逾期（截至 %(date)s）") % {"date": data.today.isoformat()},
-            data.overdue.leads_url,
-            {entry.title: f"{entry.count} {entry.unit}" for entry in data.overdue.counts.counts},
-        ),
-    ]
-    if data.ranking is not None and data.ranking.rows:
-        # The first three places; task forces tied on a place share it.
-        podium: dict[int, list[RankingRow]] = {}
-        for entry in data.ranking.rows:
-            if entry.row.rank <= 3:
-                podium.setdefault(entry.row.rank, []).append(entry.row)
-        figures.append(
-            (
-                _("龙虎榜"),
-                page,
-                {
-                    _("第 %(rank)d 名") % {"rank": rank}: _("%(names)s（%(score)s 分）")
-                    % {"names": "、".join(row.name for row in rows), "score": rows[0].score}
-                    for rank, rows in podium.items()
-                },
-            )
-        )
-    for position, (title, url, details) in enumerate(figures, start=1):
-        yield ReminderItem(
-            source=WEEKLY_SOURCE,
-            object_id=position,
-            recipient_id=recipient.pk,
-            task_force_id=None,
-            title=title,
-            url=url,
-            days_overdue=0,
-            details=details,
-        )
-
-
-def weekly_mail_build(recipient: User, day: datetime.date) -> ScheduledMailContent:
-    """The county 周报 of the week starting ``day``, as ``recipient`` (a bureau leader) reads
-    it today: the subject and the headline figures the email lists."""
-    scope = report_scope_get(user=recipient, key=ScopeKind.COUNTY)
-    period = week_of(day)
-    data = report(
-        user=recipient,
-        scope=scope,
-        start=period.start,
-        end=period.end,
-        today=timezone.localdate(),
-    )
-    return ScheduledMailContent(
-        subject=_("【招商周报】%(title)s") % {"title": data.title},
-        items=[item_snapshot(item, "") for item in _headline_items(data, recipient)],
-    )

@@ -21,9 +21,18 @@ from crm.notifications.selectors import (
     overdue_scopes_for,
     team_task_force_ids,
 )
+from crm.paging import first_rows
 from crm.registry import reminder_sources
 from leads.filters import DAYS_OVERDUE
-from leads.models import ApprovalRequest, FollowUp, Lead, LeadTransition, forward_move_q
+from leads.models import (
+    ApprovalRequest,
+    FollowUp,
+    Lead,
+    LeadTransition,
+    backward_move_q,
+    forward_move_q,
+    waited_over_q,
+)
 from leads.selectors import (
     approval_queue,
     lead_queryset,
@@ -77,11 +86,12 @@ class MyWork:
 
 
 def overdue_section(*, user: User, today: datetime.date, scope: str) -> OverdueSection:
-    """One scope's counts and worst leads: three queries, four with the task-force breakdown."""
+    """One scope's counts and worst leads (their ids, then the rows): four queries, five with
+    the task-force breakdown."""
     leads = leads_overdue(user=user, today=today, scope=scope)
     section = OverdueSection(
         counts=overdue_counts(user=user, today=today, scope=scope),
-        leads=list(leads[:LIST_LIMIT]),
+        leads=first_rows(leads, LIST_LIMIT),
         list_query=overdue_list_query(user=user, scope=scope),
     )
     if scope != OverdueScope.MINE:
@@ -254,14 +264,6 @@ def _lead_list_query(task_force: TaskForce, *params: tuple[str, object]) -> str:
     return urlencode([("task_force_id", task_force.pk), *params])
 
 
-def _backward_move_q() -> Q:
-    """Stage moves one step back along the pipeline (``forward_move_q``'s mirror)."""
-    moves = Q(pk__in=[])
-    for later, earlier in Lead.WORKFLOW.backward.items():
-        moves |= Q(from_stage=later, to_stage=earlier)
-    return moves
-
-
 def _move_kind(move: LeadTransition) -> str:
     if move.to_stage == Lead.Stage.DROPPED:
         return "dropped"
@@ -364,7 +366,7 @@ def _team_moves(
     moves = LeadTransition.objects.filter(lead__in=leads, moved_at__gte=since)
     totals = moves.aggregate(
         forward=Count("id", filter=forward_move_q()),
-        back=Count("id", filter=_backward_move_q()),
+        back=Count("id", filter=backward_move_q()),
         dropped=Count("id", filter=Q(to_stage=Lead.Stage.DROPPED)),
         reopened=Count("id", filter=Q(from_stage=Lead.Stage.DROPPED)),
     )
@@ -394,13 +396,10 @@ def _team_approvals(
 ) -> tuple[list[ApprovalRequest], int, int]:
     """The task force's part of the approvals queue (``approval_queue``): the oldest
     ``LIST_LIMIT`` requests with ``waited`` and ``past_sla``, how many wait, and how many wait
-    past the SLA (``days_waiting > approval_sla_days``, the digest's rule in
-    ``leads.reminders``). Two queries."""
-    first_day = today - datetime.timedelta(days=sla_days)
-    cutoff = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min))
+    past the SLA (``leads.models.waited_over_q``, the digest's rule). Two queries."""
     queue = approval_queue(user=user).qs.filter(lead__task_force=task_force)
     waiting = queue.aggregate(
-        total=Count("id"), past_sla=Count("id", filter=Q(requested_at__lt=cutoff))
+        total=Count("id"), past_sla=Count("id", filter=waited_over_q(sla_days, today))
     )
     approvals = list(queue[:LIST_LIMIT])
     for approval in approvals:

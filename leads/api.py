@@ -63,14 +63,17 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 
 from crm.api import validated_data
 from crm.discussion_api import AttachmentsApiMixin, CommentsApiMixin
 from crm.exceptions import DomainError
 from crm.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
+from crm.paging import EstimatedCountPagination
 from leads import selectors, services
 from leads.filters import ApprovalFilterSet, LeadFilterSet, TargetEnterpriseFilterSet
 from leads.models import ApprovalRequest, Lead, TargetEnterprise
@@ -89,7 +92,11 @@ from leads.serializers import (
 @extend_schema_view(
     list=extend_schema(
         summary=gettext_lazy("线索列表"),
-        description=gettext_lazy("您可见范围内的线索，筛选条件与线索列表页相同，每页 50 条。"),
+        description=gettext_lazy(
+            "您可见范围内的线索，筛选条件与线索列表页相同，每页 50 条。"
+            "不加任何筛选地列出全部线索时，count 为数据库统计的估算值"
+            "（count_is_estimate 为 true）。"
+        ),
         # 404: a page number past the last page.
         responses={200: LeadSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     ),
@@ -125,6 +132,14 @@ class LeadViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericViewSet
     # DELETE only removes an attachment (``attachments/{attachment_id}/``), never a lead.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    @property
+    def pagination_class(self) -> type[BasePagination]:
+        """The list of every lead answers PostgreSQL's estimate as its count (crm.paging); a
+        lead's follow-ups, files and comments are counted as everywhere else."""
+        if self.action == "list":
+            return EstimatedCountPagination
+        return api_settings.DEFAULT_PAGINATION_CLASS
+
     def get_queryset(self) -> QuerySet[Lead]:
         return selectors.lead_list(user=self.request.user).qs
 
@@ -135,8 +150,7 @@ class LeadViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericViewSet
         filterset = selectors.lead_list(user=request.user, filters=request.query_params)
         if filterset.is_bound and not filterset.is_valid():
             raise DomainError(_("筛选条件有误。"), field_errors=filterset.errors)
-        leads = filterset.qs.select_related("created_by", "updated_by")
-        page = self.paginate_queryset(leads)
+        page = self.paginate_queryset(selectors.lead_records(filterset.qs))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:

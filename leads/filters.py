@@ -19,6 +19,7 @@ from leads.models import (
     TargetEnterprise,
     follow_up_due_expression,
     overdue_q,
+    waited_over_q,
 )
 
 
@@ -239,8 +240,7 @@ class ApprovalFilterSet(BaseFilterSet):
         """Asked more than ``value`` whole days ago (``ApprovalRequest.days_waiting > value``)."""
         if value is None:
             return queryset
-        before = timezone.localdate() - datetime.timedelta(days=value)
-        return queryset.filter(requested_at__date__lt=before)
+        return queryset.filter(waited_over_q(value, timezone.localdate()))
 
 
 class TargetEnterpriseFilterSet(BaseFilterSet):

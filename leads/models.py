@@ -206,6 +206,22 @@ class Lead(models.Model):
             models.Index(
                 fields=["stage", "-updated_at", "-id"], name="leads_lead_stage_recent_idx"
             ),
+            # The pipeline's counts, overdue counts and 计划投资 totals per stage, read from the
+            # index alone on PostgreSQL (tests/leads/test_pipeline_speed.py). The overdue
+            # leads, worst first, are read in the order of ``leads_lead_due_idx``, an
+            # expression index built by leads/migrations/0009_pipeline_indexes.py.
+            models.Index(
+                fields=["stage"],
+                include=[
+                    "id",
+                    "next_follow_up_on",
+                    "last_activity_on",
+                    "planned_investment",
+                    "task_force",
+                    "owner",
+                ],
+                name="leads_lead_pipeline_totals_idx",
+            ),
             # The period's new leads, and the cockpit's passes over every lead (by stage,
             # source, task force; overdue), read from the index alone on PostgreSQL: a tenth of
             # the table's bytes (tests/dashboard/test_cockpit_plans.py).
@@ -367,6 +383,14 @@ def forward_move_q(prefix: str = "") -> Q:
     return moves
 
 
+def backward_move_q() -> Q:
+    """Stage moves one step back along the pipeline (``forward_move_q``'s mirror)."""
+    moves = Q(pk__in=[])
+    for later, earlier in Lead.WORKFLOW.backward.items():
+        moves |= Q(from_stage=later, to_stage=earlier)
+    return moves
+
+
 class FollowUp(models.Model):
     """A 跟进记录: a call, visit, site inspection or meeting with the enterprise."""
 
@@ -516,6 +540,19 @@ class ApprovalRequest(models.Model):
     def days_waiting(self, today: datetime.date) -> int:
         """Whole days since the request was made (0 on the day itself)."""
         return (today - timezone.localdate(self.requested_at)).days
+
+
+def waited_over_q(days: int, today: datetime.date) -> Q:
+    """Requests that on ``today`` have waited more than ``days`` whole days
+    (``ApprovalRequest.days_waiting(today) > days``): asked before the local day ``days``
+    days ago. The approvals filter ``waited_over``, the SLA in the leaders' digest and the
+    team view all count with it."""
+    first_day = today - datetime.timedelta(days=days)
+    return Q(
+        requested_at__lt=timezone.make_aware(
+            datetime.datetime.combine(first_day, datetime.time.min)
+        )
+    )
 
 
 class TargetEnterpriseQuerySet(models.QuerySet):

@@ -17,7 +17,7 @@ from crm.models import Reminder, ReminderSchedule, User
 from crm.notifications import notices
 from crm.notifications.selectors import OverdueScope, overdue_scope_q
 from crm.registry import ReminderItem
-from leads.models import ApprovalRequest, Lead, LeadTransition
+from leads.models import ApprovalRequest, Lead, LeadTransition, waited_over_q
 from leads.selectors import leads_overdue
 
 SOURCE_KEY = "leads"
@@ -142,11 +142,9 @@ def _approvals_past_sla(today: datetime.date) -> QuerySet[ApprovalRequest]:
     """Pending requests asked before the SLA's first day (``approval_sla_days``, admin-edited):
     on ``today`` they have waited longer than it allows."""
     sla_days = ReminderSchedule.current().approval_sla_days
-    first_day = today - datetime.timedelta(days=sla_days)
-    cutoff = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min))
     return (
         ApprovalRequest.objects.filter(
-            status=ApprovalRequest.Status.PENDING, requested_at__lt=cutoff
+            waited_over_q(sla_days, today), status=ApprovalRequest.Status.PENDING
         )
         .select_related("lead", "requested_by")
         .only(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.lead_list, name="list"),
     path("export/", views.lead_export, name="export"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("pipeline/menu/", views.card_menu, name="card_menu"),
     path("new/", views.lead_create, name="create"),
     path("<int:pk>/", views.lead_detail, name="detail"),
     path("<int:pk>/edit/", views.lead_edit, name="edit"),

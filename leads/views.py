@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm import search
+from crm import paging
 from crm.access import approves_for_any
 from crm.attachments import attachment_panel
 from crm.comments import comment_box
@@ -53,7 +53,8 @@ from leads.models import ApprovalRequest, Lead
 from leads.pipeline import MoveOption, approval_problem, move_options, needs_reason
 
 PAGE_SIZE = 25
-PIPELINE_CARDS_PER_COLUMN = 30
+# Overdue cards pinned first; the rest of a column is behind its 查看全部 link (≤ 80 KB a page).
+PIPELINE_CARDS_PER_COLUMN = 15
 
 
 def add_domain_errors(form: Form, error: DomainError | ValidationError) -> None:
@@ -81,14 +82,27 @@ def add_domain_errors(form: Form, error: DomainError | ValidationError) -> None:
 def lead_list(request: HttpRequest) -> HttpResponse:
     """The filtered, sorted, paginated lead list; filter changes fetch only the results."""
     filterset = selectors.lead_list(user=request.user, filters=request.GET)
-    # A search of one-character words reads every row: it lists the first matches only.
-    paginator = search.paginator(filterset.qs, PAGE_SIZE, scans=filterset.search_scans)
-    page = paginator.get_page(request.GET.get("page"))
+    # A search of one-character words reads every row: it lists the first matches only. The
+    # unfiltered list of every lead shows PostgreSQL's estimate (crm.paging).
+    number = request.GET.get("page")
+    paginator = paging.list_paginator(
+        selectors.lead_rows(filterset.qs), PAGE_SIZE, scans=filterset.search_scans, page=number
+    )
+    page = paginator.get_page(number)
     context = {
         "filterset": filterset,
         "filter_form": filterset.form,
         "page": page,
         "leads": page.object_list,
+        # The rows' labels by value, made once (get_FOO_display translates every choice per call).
+        "labels": {
+            name: {value: str(label) for value, label in choices}
+            for name, choices in (
+                ("stage", Lead.Stage.choices),
+                ("rating", Lead.Rating.choices),
+                ("chain_role", Lead.ChainRole.choices),
+            )
+        },
         "export_query": _without(request.GET, "page", "format"),
         "htmx": is_fragment_request(request),
     }
@@ -456,6 +470,26 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def card_menu(request: HttpRequest) -> HttpResponse:
+    """The entries of a pipeline card's 「移动」 menu (``?pk=``), asked for when it first opens;
+    the card's version comes from the board as it was shown, so a lead changed meanwhile is
+    refused."""
+    lead = selectors.lead_get(user=request.user, pk=request.GET.get("pk"))
+    options = move_options(lead=lead, actor=request.user)
+    asking = any(option.asks_approval for option in options)
+    pending = selectors.approvals_pending_of(lead_ids=[lead.pk]).get(lead.pk) if asking else None
+    context = {
+        "moves": [_card_move(lead, option, pending) for option in options],
+        "move_url": reverse("leads:transition", args=[lead.pk]),
+        "version": request.GET.get("version") or lead.version,
+        "origin": "pipeline",
+        "filters": request.GET.get("filters", ""),
+    }
+    return render_fragment(request, "crm/partials/_card_menu_items.html", context)
+
+
 # --- approvals (筛选 → 对接) ------------------------------------------------------------------
 
 
@@ -554,6 +588,14 @@ def approvals(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for approval in page.object_list:
         approval.waited = approval.days_waiting(today)
+    # Pages keep every filter (a task force opened from the team view, 等待超过 N 天 from the
+    # cockpit); the status tabs keep the task force and the search, not the waiting time.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    tabs = kept.copy()
+    for name in ("status", "waited_over"):
+        tabs.pop(name, None)
+    task_forces = filterset.form.cleaned_data.get("task_force_id") if filterset.is_valid() else None
     return render(
         request,
         "leads/approvals.html",
@@ -564,6 +606,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
             "sla_days": ReminderSchedule.current().approval_sla_days,
             "can_decide": approves_for_any(request.user),
             "asked": selectors.approvals_asked_by(user=request.user),
+            "page_query": kept.urlencode(),
+            "tab_query": tabs.urlencode(),
+            "task_force_names": "、".join(str(tf) for tf in task_forces or ()),
         },
     )
 

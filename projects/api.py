@@ -27,6 +27,7 @@ when someone else changed the project first. The contract is the OpenAPI schema 
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -109,7 +110,8 @@ class ProjectViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericView
         projects = _filtered(
             selectors.project_list(user=request.user, filters=request.query_params)
         )
-        page = self.paginate_queryset(projects)
+        # The serializer names each project's chain link by code: joined, not one query a row.
+        page = self.paginate_queryset(projects.select_related("chain_link"))
         selectors.attach_targets(page, timezone.localdate())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -197,6 +199,10 @@ class ProjectViewSet(CommentsApiMixin, AttachmentsApiMixin, viewsets.GenericView
         """The board: one column per status, the rates and the two standing lists."""
         board = selectors.project_board(
             user=request.user, filters=request.query_params, today=timezone.localdate()
+        )
+        # A card names its chain link by code: one query for every card, not one per card.
+        prefetch_related_objects(
+            [card for column in board.columns for card in column.cards], "chain_link"
         )
         _filtered(board.filterset)
         return Response(BoardSerializer(board, context=self.get_serializer_context()).data)

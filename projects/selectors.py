@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -16,8 +17,10 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils.translation import gettext as _
 
 from crm import audit
@@ -227,6 +230,23 @@ def standing_rows(
 BOARD_STATUSES = Project.Status.values
 
 
+def _deadline_rank(dues: dict[tuple[str, str], datetime.date | None]) -> Case:
+    """A card's place by deadline within its column: 0 for the soonest target due date of the
+    column, then the next, projects under no target last.
+
+    The target a project is under (``with_target``) depends on its status and category only,
+    so ``dues`` ((status, category) → the due date, as ``with_target`` found it) ranks every
+    card without asking for each project's target: the database sorts narrow rows.
+    """
+    whens = []
+    for status in {status for status, _category in dues}:
+        days = sorted({day for (s, _c), day in dues.items() if s == status and day is not None})
+        for index, due in enumerate(days):
+            categories = [c for (s, c), day in dues.items() if s == status and day == due]
+            whens.append(When(status=status, category__in=categories, then=Value(index)))
+    return Case(*whens, default=Value(len(Project.Category.values) + 1))
+
+
 def project_board(
     *,
     user: User,
@@ -238,9 +258,11 @@ def project_board(
     """The 挂图作战 board over the visible, filtered projects; its rates over all the visible
     projects (全县, within the user's scope), unfiltered.
 
-    One query for the columns' counts and totals, one per column for its cards (the most
-    urgent deadline first, late ones on top), one for targets, the rates and the two standing
-    lists: a fixed number of queries whatever the number of projects.
+    One query for the columns' counts, totals and the targets their projects are under, two
+    for the first ``per_column`` cards of every column (the most urgent deadline first, late
+    ones on top, then the most recently changed: their ids, then the cards), one for
+    targets, the rates and the two standing lists: a fixed number of queries whatever the
+    number of projects.
     """
     filterset = project_list(user=user, filters=filters)
     projects = filterset.qs
@@ -249,31 +271,45 @@ def project_board(
         for key in filterset.filters
         if key != "ordering"
     )
-    totals = {
-        row["status"]: row
-        for row in projects.order_by()
-        .values("status")
+    totals: dict[str, dict[str, Any]] = {}
+    dues: dict[tuple[str, str], datetime.date | None] = {}
+    for row in (
+        projects.order_by()
+        .values("status", "category")
         .annotate(count=Count("id"), total=Coalesce(Sum("total_investment"), ZERO))
-    }
-    targets = targets_by_id()
-    columns = []
-    for status, label in Project.Status.choices:
-        cards = list(
-            projects.filter(status=status).order_by(
-                F("target_due_on").asc(nulls_last=True), "-updated_at", "-id"
-            )[:per_column]
+        .with_target()
+    ):
+        column = totals.setdefault(row["status"], {"count": 0, "total": Decimal(0)})
+        column["count"] += row["count"]
+        column["total"] += row["total"]
+        dues[row["status"], row["category"]] = row["target_due_on"]
+    order = [_deadline_rank(dues), F("updated_at").desc(), F("id").desc()]
+    # Each column's first ids from narrow rows, then only those rows in full (two queries: as a
+    # subquery the planner cannot tell how few ids it returns, and joins every project).
+    first = (
+        list(
+            projects.order_by()
+            .annotate(place=Window(RowNumber(), partition_by=[F("status")], order_by=order))
+            .filter(place__lte=per_column)
+            .values_list("pk", flat=True)
         )
-        attach_targets(cards, today, targets)
-        row = totals.get(status, {})
-        columns.append(
-            BoardColumn(
-                status=status,
-                label=label,
-                count=row.get("count", 0),
-                total_investment=row.get("total", Decimal(0)),
-                cards=cards,
-            )
+        if dues
+        else []
+    )
+    cards_of: dict[str, list[Project]] = {}
+    cards = list(projects.filter(pk__in=first).order_by(*order)) if first else []
+    for card in attach_targets(cards, today, targets_by_id()):
+        cards_of.setdefault(card.status, []).append(card)
+    columns = [
+        BoardColumn(
+            status=status,
+            label=label,
+            count=totals.get(status, {}).get("count", 0),
+            total_investment=totals.get(status, {}).get("total", Decimal(0)),
+            cards=cards_of.get(status, []),
         )
+        for status, label in Project.Status.choices
+    ]
     negotiating = projects.filter(status=Project.Status.NEGOTIATING)
     signed = projects.filter(status=Project.Status.SIGNED)
     by_column = {column.status: column.count for column in columns}

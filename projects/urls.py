@@ -8,6 +8,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("board/", views.board, name="board"),
+    path("board/menu/", views.card_menu, name="card_menu"),
     path("export/", views.project_export, name="export"),
     path("new/", views.project_create, name="create"),
     path("from-lead/<int:lead_pk>/", views.lead_convert, name="from_lead"),

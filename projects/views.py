@@ -105,11 +105,17 @@ def _card_moves(project: Project, today: datetime.date) -> list[CardMove]:
     return moves
 
 
+# The most urgent cards of a column; the rest behind its 查看表格 link.
+BOARD_CARDS_PER_COLUMN = 20
+
+
 def _board_context(
     request: HttpRequest, filters: QueryDict, toast: BoardToast | None = None
 ) -> dict[str, Any]:
     today = timezone.localdate()
-    data = selectors.project_board(user=request.user, filters=filters, today=today)
+    data = selectors.project_board(
+        user=request.user, filters=filters, today=today, per_column=BOARD_CARDS_PER_COLUMN
+    )
     for column in data.columns:
         for card in column.cards:
             card.moves = _card_moves(card, today)
@@ -132,6 +138,23 @@ def board(request: HttpRequest) -> HttpResponse:
         partial="projects/partials/_board.html",
         context=_board_context(request, request.GET),
     )
+
+
+@login_required
+@require_GET
+def card_menu(request: HttpRequest) -> HttpResponse:
+    """The entries of a board card's 「移动」 menu (``?pk=``), asked for when it first opens; the
+    card's version comes from the board as it was shown, so a project changed meanwhile is
+    refused."""
+    project = selectors.project_get(user=request.user, pk=request.GET.get("pk"))
+    context = {
+        "moves": _card_moves(project, timezone.localdate()),
+        "move_url": reverse("projects:transition", args=[project.pk]),
+        "version": request.GET.get("version") or project.version,
+        "origin": "board",
+        "filters": request.GET.get("filters", ""),
+    }
+    return render_fragment(request, "crm/partials/_card_menu_items.html", context)
 
 
 @login_required

@@ -7,10 +7,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from crm.models import User
@@ -28,11 +31,55 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def own_cache(tmp_path_factory) -> Iterator[None]:
+    """A file cache of this test run's own: test runs side by side (and a development server)
+    must not clear each other's throttle counts, kept filter choices (crm.filters) and kept
+    figures (crm.snapshots). The Celery workers the tests start share it (``CACHE_DIR``)."""
+    location = str(tmp_path_factory.mktemp("cache"))
+    own = {**django_settings.CACHES["default"], "LOCATION": location}
+    with (
+        override_settings(CACHES={"default": own}),
+        mock.patch.dict(os.environ, {"CACHE_DIR": location}),
+    ):
+        yield
+
+
+def commit_kept_versions() -> None:
+    """As if the test's writes so far were committed (``crm.versions``): run and drop the
+    pending renewals, so that what the next requests keep (filter choices, figures) is kept as
+    in production, where the test's one transaction would have been many."""
+    from crm.versions import WriteVersion
+
+    pending = [
+        entry
+        for entry in connection.run_on_commit
+        if isinstance(getattr(entry[1], "__self__", None), WriteVersion)
+    ]
+    connection.run_on_commit[:] = [e for e in connection.run_on_commit if e not in pending]
+    for _savepoints, renew, _robust in pending:
+        renew()
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts() -> None:
     """Each test starts with no request counted against a throttle (the token endpoint's lives
     in the cache, which would otherwise carry one test's requests into the next)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> Path:
+    """Attachments are stored under a fresh directory for each test, never in ``var/media``
+    (the API fuzzing uploads files too)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
+    return tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

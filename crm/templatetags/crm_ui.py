@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.filters import filter_options
+
 register = template.Library()
 
 
@@ -34,6 +36,13 @@ def wan(value: Any) -> str:
 def days_overdue(lead: Any) -> int:
     """How many days the lead's follow-up is overdue today (0 when it is not)."""
     return lead.days_overdue(timezone.localdate())
+
+
+@register.filter
+def choice_label(value: Any, labels: dict[str, str]) -> Any:
+    """The label of ``value`` in ``labels`` (built once for the page): a list's cells without a
+    ``get_FOO_display`` each, which translates every choice of the field again."""
+    return labels.get(value, value)
 
 
 @register.filter
@@ -73,18 +82,12 @@ def filter_select(form: Form, name: str, empty_label: str = "") -> dict:
     selected = {str(value) for value in (raw or []) if value != ""}
     if isinstance(raw, str):
         selected = {raw}
-    options = []
-    for value, option_label in bound.field.choices:
-        key = "" if value is None else str(value)
-        if key == "":
-            continue
-        options.append({"value": key, "label": option_label, "selected": key in selected})
     return {
         "name": name,
         "id": f"filter-{name}",
         "label": bound.label,
         "empty_label": empty_label or bound.label,
-        "options": options,
+        "options": filter_options(bound.field, selected),
         "active": bool(selected),
     }
 

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.openapi import READ_ERRORS, error_responses
-from dashboard.atlas import MAP_STATUSES, atlas
+from dashboard.api.kept import KeptFiguresSerializer
+from dashboard.atlas import MAP_STATUSES, atlas_snapshot
 from leads.models import Lead
 from projects.models import Project
 
@@ -98,10 +99,10 @@ class AtlasChainSerializer(serializers.Serializer):
     links = AtlasLinkSerializer(many=True)
 
 
-class AtlasSerializer(serializers.Serializer):
+class AtlasSerializer(KeptFiguresSerializer):
     """The map: every active chain."""
 
-    chains = AtlasChainSerializer(many=True)
+    chains = AtlasChainSerializer(many=True, source="*")
 
 
 class AtlasView(APIView):
@@ -117,4 +118,5 @@ class AtlasView(APIView):
         responses={200: AtlasSerializer, **error_responses(*READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
-        return Response(AtlasSerializer({"chains": atlas(user=request.user)}).data)
+        kept = atlas_snapshot(user=request.user)
+        return Response(AtlasSerializer(kept.value, context={"snapshot": kept}).data)

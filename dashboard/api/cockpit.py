@@ -17,7 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.openapi import READ_ERRORS, error_responses
-from dashboard.cockpit import PERIOD_KINDS, SOURCE_KINDS, cockpit, parse_period
+from dashboard.api.kept import KeptFiguresSerializer
+from dashboard.cockpit import (
+    PERIOD_KINDS,
+    SOURCE_KINDS,
+    cockpit_snapshot,
+    parse_period,
+)
 from projects.serializers import BoardRatesSerializer, BoardRowSerializer
 
 
@@ -195,7 +201,7 @@ class CockpitSupportSerializer(serializers.Serializer):
     total = CockpitSupportRowSerializer()
 
 
-class CockpitSerializer(serializers.Serializer):
+class CockpitSerializer(KeptFiguresSerializer):
     """Everything the cockpit page shows."""
 
     today = serializers.DateField()
@@ -244,6 +250,5 @@ class CockpitView(APIView):
     def get(self, request: Request) -> Response:
         today = timezone.localdate()
         period = parse_period(request.query_params, today)
-        return Response(
-            CockpitSerializer(cockpit(user=request.user, period=period, today=today)).data
-        )
+        kept = cockpit_snapshot(user=request.user, period=period, today=today)
+        return Response(CockpitSerializer(kept.value, context={"snapshot": kept}).data)

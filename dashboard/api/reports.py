@@ -9,6 +9,8 @@ field). Amounts are decimal strings in 万元; every ``url`` is the page path of
 a figure (empty where no list exists).
 """
 
+import datetime
+
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +23,16 @@ from rest_framework.views import APIView
 
 from crm.export import XLSX_CONTENT_TYPE, report_xlsx_response
 from crm.openapi import READ_ERRORS, error_responses
+from dashboard.api.kept import KeptFiguresSerializer
+from dashboard.report_workbook import report_workbook
 from dashboard.reports import (
     Report,
     ReportKind,
+    ReportRequest,
     report,
     report_request,
+    report_snapshot,
     report_subtitle,
-    report_workbook,
 )
 
 
@@ -166,7 +171,7 @@ class RankingSerializer(serializers.Serializer):
     rows = RankingRowSerializer(many=True)
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(KeptFiguresSerializer):
     """A 周报 / 月报: the period, the scope and each section's figures."""
 
     title = serializers.CharField()
@@ -206,9 +211,14 @@ PARAMETERS = [
 ]
 
 
-def _report(request: Request) -> Report:
+def _asked(request: Request) -> tuple[ReportRequest, datetime.date]:
     today = timezone.localdate()
-    asked = report_request(user=request.user, data=request.query_params, today=today)
+    return report_request(user=request.user, data=request.query_params, today=today), today
+
+
+def _report(request: Request) -> Report:
+    """The report computed now (the xlsx export)."""
+    asked, today = _asked(request)
     return report(
         user=request.user,
         scope=asked.scope,
@@ -232,7 +242,9 @@ class ReportView(APIView):
         responses={200: ReportSerializer, **error_responses(400, 403, 404, *READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
-        return Response(ReportSerializer(_report(request)).data)
+        asked, today = _asked(request)
+        kept = report_snapshot(user=request.user, asked=asked, today=today)
+        return Response(ReportSerializer(kept.value, context={"snapshot": kept}).data)
 
 
 class ReportExportView(APIView):

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from crm.access import sees_everything
-from dashboard.atlas import atlas, link_page
+from dashboard.atlas import atlas_snapshot, link_page
 
 LEADS_PER_PAGE = 20
 
@@ -18,12 +18,15 @@ LEADS_PER_PAGE = 20
 @require_GET
 def atlas_page(request: HttpRequest) -> HttpResponse:
     """Each chain as a row of its links, each link with its figures; gaps outlined in red."""
-    chains = atlas(user=request.user)
+    kept = atlas_snapshot(user=request.user, fresh=request.GET.get("fresh") == "1")
+    chains = kept.value
     return render(
         request,
         "dashboard/atlas.html",
         {
             "chains": chains,
+            "snapshot": kept,
+            "query": urlencode([(k, v) for k, v in request.GET.items() if k != "fresh"]),
             "link_count": sum(len(row.links) for row in chains),
             "gap_count": sum(row.gap_count for row in chains),
             "targets_open": sum(row.targets_open for row in chains),

@@ -17,7 +17,7 @@ from dashboard.cockpit import (
     SOURCE_KINDS,
     Cockpit,
     Figure,
-    cockpit,
+    cockpit_snapshot,
     parse_period,
     period_of,
 )
@@ -117,6 +117,7 @@ def chart_data(board: Cockpit) -> dict[str, Any]:
 def cockpit_page(request: HttpRequest) -> HttpResponse:
     """The cockpit for the chosen period (``?period=month|quarter|year|custom&start=&end=``),
     within what the reader sees; ``?screen=1`` is the full-screen view for the meeting room.
+    The figures are kept between writes (``crm.snapshots``); ``?fresh=1`` computes them now.
 
     A bad period is named at the top of the page (status 400) over the figures of 本年.
     """
@@ -127,12 +128,17 @@ def cockpit_page(request: HttpRequest) -> HttpResponse:
     except DomainError as refusal:
         error = refusal.message
         period = period_of(DEFAULT_PERIOD, today)
-    board = cockpit(user=request.user, period=period, today=today)
+    kept = cockpit_snapshot(
+        user=request.user, period=period, today=today, fresh=request.GET.get("fresh") == "1"
+    )
+    board = kept.value
     screen = request.GET.get("screen") == "1"
     params = request.GET.copy()
     params.pop("screen", None)
+    params.pop("fresh", None)
     context = {
         "board": board,
+        "snapshot": kept,
         "charts": chart_data(board),
         "periods": [(kind, label) for kind, label in PERIOD_KINDS.items() if kind != "custom"],
         "sources": [(by, title, board.sources[by]) for by, title in SOURCE_KINDS.items()],

@@ -10,15 +10,16 @@ from django.views.decorators.http import require_GET
 
 from crm.exceptions import DomainError, NotFound
 from crm.export import report_xlsx_response
+from dashboard.report_workbook import report_workbook
 from dashboard.reports import (
     ReportKind,
     ReportRequest,
     report,
     report_request,
     report_scope_choices,
+    report_snapshot,
     report_subtitle,
     report_url,
-    report_workbook,
 )
 
 
@@ -44,13 +45,10 @@ def report_page(request: HttpRequest) -> HttpResponse:
     except DomainError as error:  # a refused scope (403) or bad input (400)
         context = {**_chooser(request), "error": error.message}
         return render(request, "dashboard/report.html", context, status=error.status_code)
-    data = report(
-        user=request.user,
-        scope=asked.scope,
-        start=asked.period.start,
-        end=asked.period.end,
-        today=today,
+    kept = report_snapshot(
+        user=request.user, asked=asked, today=today, fresh=request.GET.get("fresh") == "1"
     )
+    data = kept.value
     previous, following = asked.period.shifted(-1), asked.period.shifted(1)
     return render(
         request,
@@ -58,6 +56,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         {
             **_chooser(request),
             "report": data,
+            "snapshot": kept,
+            "query": asked.query,
             "subtitle": report_subtitle(data),
             "previous_url": report_url(ReportRequest(asked.scope, previous)),
             "next_url": (

@@ -9,6 +9,10 @@
  *   .kanban-cards[data-column=<status>]                  a column's drop zone
  *   [data-card] #id data-transition-url data-version data-dialog-moves="to to …"
  *   [data-toast] data-anchor=<card id>                   the outcome of the last move
+ *   [data-board] data-menu-url                           a card's menu entries (?pk= the number
+ *                                                        ending the card's id), asked for when
+ *                                                        its details.card-menu first opens
+ *   a[data-move-dialog]                                  a menu move that opens its dialog
  *
  * A drop on a move that asks for something first (data-dialog-moves) opens the server's
  * dialog; cancelling it reloads the board, which puts the card back.
@@ -129,9 +133,36 @@
     if (board) { refresh(board); }
   }, true);
 
+  // A card's menu asks the board's data-menu-url for its entries when it first opens, with
+  // the card's version as the board showed it (a record changed meanwhile is refused).
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.matches || !menu.matches("[data-card] details.card-menu") || !menu.open) { return; }
+    if (menu.hasAttribute("data-menu-loaded")) { return; }
+    menu.setAttribute("data-menu-loaded", "");
+    var card = menu.closest("[data-card]");
+    var board = card.closest("[data-board]");
+    var params = new URLSearchParams({
+      pk: card.id.split("-").pop(),
+      version: card.getAttribute("data-version"),
+      from: board.getAttribute("data-origin"),
+      filters: board.getAttribute("data-filters") || "",
+    });
+    htmx.ajax("GET", board.getAttribute("data-menu-url") + "?" + params.toString(),
+      { target: menu.querySelector(".card-menu-items"), swap: "innerHTML", source: menu });
+  }, true);
+
   document.addEventListener("click", function (event) {
     var close = event.target.closest("[data-toast-close]");
     if (close) { close.closest("[data-toast]").remove(); return; }
+    // A menu move that asks for something first opens its dialog (its page without script).
+    var ask = event.target.closest("[data-board] a[data-move-dialog]");
+    if (ask && window.htmx) {
+      event.preventDefault();
+      htmx.ajax("GET", ask.getAttribute("href"),
+        { target: "#dialog-content", swap: "innerHTML", source: ask });
+      return;
+    }
     // One card menu open at a time; a click elsewhere closes it.
     document.querySelectorAll(".card-menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) { menu.removeAttribute("open"); }

@@ -160,6 +160,14 @@ def test_history_counts_each_kind_of_row_that_refers_to_the_record(officer, lead
     assert history_summary(lead) == ["变更记录 1 条", "跟进记录 2 条"]
 
 
+def test_a_record_discussed_in_comments_has_history(officer, lead):
+    from crm.comments import comment_add
+
+    comment_add(record=lead, actor=officer, body="企业下周来考察，请准备材料。")
+
+    assert history_summary(lead) == ["评论 1 条"]
+
+
 def test_record_delete_keeps_every_field_but_a_password(superuser, officer, task_force):
     entry = audit.record_delete(instance=officer, actor=superuser)
 

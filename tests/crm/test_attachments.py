@@ -51,19 +51,6 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Attachments are stored under a fresh directory for each test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    return tmp_path / "media"
-
-
 @pytest.fixture
 def lead(officer, task_force):
     return LeadFactory(owner=officer, task_force=task_force, company_name="虎林绿都米业有限公司")

@@ -11,7 +11,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
-from crm import export
+from crm import export, xlsx
 from crm.export import Column, Kind, Sheet
 
 TODAY = datetime.date(2026, 5, 1)
@@ -134,13 +134,13 @@ def test_an_empty_list_still_has_title_header_and_a_zero_total():
 
 def test_xlsx_is_written_in_write_only_mode(monkeypatch):
     created = []
-    real = export.Workbook
+    real = xlsx.Workbook
 
     def spy(**kwargs):
         created.append(kwargs)
         return real(**kwargs)
 
-    monkeypatch.setattr(export, "Workbook", spy)
+    monkeypatch.setattr(xlsx, "Workbook", spy)
     export.write_xlsx(sheet(), io.BytesIO())
     assert created == [{"write_only": True}]
 

@@ -259,8 +259,8 @@ def test_an_unknown_link_and_a_bad_stage_are_answered_plainly(bureau, officer, c
 
 # The links, then one grouped query each for leads, projects, producing enterprises, targets.
 ATLAS_QUERIES = 5
-# An officer's scope: the task forces they lead and belong to, once per request.
-SCOPE = 2
+# An officer's scope: the task forces they lead and belong to, one query per request.
+SCOPE = 1
 
 
 def grow(size: int, *, officer, task_force) -> None:

@@ -285,7 +285,10 @@ def test_the_pipeline_offers_the_officer_to_ask_and_the_drop_opens_the_dialog(
 ):
     client.force_login(officer)
     board = client.get(reverse("leads:pipeline")).content.decode()
-    assert "提请审批…" in board
+    assert f'id="lead-{screen_lead.pk}"' in board
+    # the card's menu, when it opens
+    menu = {"path": reverse("leads:card_menu"), "data": {"pk": screen_lead.pk}}
+    assert "提请审批…" in client.get(**menu).content.decode()
     dialog = client.get(
         reverse("leads:transition", args=[screen_lead.pk]),
         {"to": "dock", "from": "pipeline"},
@@ -294,8 +297,7 @@ def test_the_pipeline_offers_the_officer_to_ask_and_the_drop_opens_the_dialog(
     assert 'name="note"' in dialog.content.decode()
 
     ask(screen_lead, officer)
-    board = client.get(reverse("leads:pipeline")).content.decode()
-    assert "已提请审批，等待" in board
+    assert "已提请审批，等待" in client.get(**menu).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -313,6 +315,22 @@ def test_the_queue_shows_each_role_what_it_decides(
     assert (reverse("leads:approval_decide", args=[approval.pk]) in page) is sees
     if role == "officer":
         assert "我提请的审批" in page and screen_lead.company_name in page
+
+
+def test_the_queue_of_one_task_force_keeps_it_in_its_tabs_and_pages(
+    client, screen_lead, officer, leader, task_force, monkeypatch
+):
+    from leads import views
+
+    monkeypatch.setattr(views, "APPROVALS_PAGE_SIZE", 1)
+    age(ask(screen_lead, officer), 3)
+    age(ask(ready_lead(Lead.Stage.SCREEN, owner=officer, task_force=task_force), officer), 3)
+    client.force_login(leader)
+    query = f"task_force_id={task_force.pk}&waited_over=1"
+    page = client.get(f"{reverse('leads:approvals')}?{query}").content.decode()
+    assert f"只显示{task_force.name}的审批" in page
+    assert f'href="?task_force_id={task_force.pk}&amp;waited_over=1&amp;page=2"' in page
+    assert f'href="?status=approved&amp;task_force_id={task_force.pk}"' in page
 
 
 def test_the_work_page_and_the_navigation_show_the_leader_what_waits(
@@ -371,11 +389,11 @@ def test_an_officer_cannot_decide_through_the_page(client, screen_lead, officer)
     assert ApprovalRequest.objects.get(pk=approval.pk).is_pending
 
 
-# Session, user and the session's renewal (savepoint, update, release); the user's task
-# forces (led, member); the navigation's badges (overdue leads and tasks, approvals waiting,
-# the bell's unread notices); the queue's count and page (one query: lead, owner, industry,
-# task force, leader and people joined); the schedule's SLA; the user's own requests.
-QUEUE_QUERIES = 5 + 2 + 4 + 2 + 1 + 1
+# Session and user (renewed by the first request only, crm.sessions); the user's task forces
+# (led and member, one query); the navigation's badges (overdue leads and tasks, approvals
+# waiting, the bell's unread notices); the queue's count and page (one query: lead, owner,
+# industry, task force, leader and people joined); the schedule's SLA; the user's own requests.
+QUEUE_QUERIES = 2 + 1 + 4 + 2 + 1 + 1
 
 
 @pytest.mark.parametrize("size", [2, 15])

@@ -191,6 +191,16 @@ def test_imported_leads_history_rows_say_imported(officer, task_force, bee_lead)
     assert entry.actor == officer
 
 
+def test_the_timeline_says_a_lead_was_imported(client, officer, task_force, bee_lead):
+    run(officer, ledger(fixed=True))
+    rice = Lead.objects.get(credit_code=CODE_RICE)
+    client.force_login(officer)
+
+    page = client.get(rice.get_absolute_url()).content.decode()
+
+    assert '登记线索 <span class="muted">· 经导入</span>' in page
+
+
 def test_update_mode_changes_the_matched_lead_through_its_service(officer, task_force):
     run(officer, ledger(fixed=True))
     rice = Lead.objects.get(credit_code=CODE_RICE)
@@ -362,7 +372,7 @@ def test_a_preview_costs_the_same_queries_for_5_and_50_rows(officer, task_force)
             result = run(actor, data, dry_run=True)
         assert result.counts["create"] == size
         counts.append(len(queries))
-    assert counts[0] == counts[1] == 14
+    assert counts[0] == counts[1] == 13
 
 
 def test_the_import_writes_in_batches_not_row_by_row(

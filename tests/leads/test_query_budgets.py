@@ -15,30 +15,33 @@ from crm.attachments import attachment_add
 from crm.comments import comment_add
 from leads import services
 from leads.models import Lead
+from tests.conftest import commit_kept_versions
 from tests.factories import FollowUpFactory, LeadFactory, make_credit_code
 
 # Every page: session, user, the reminder badge in the navigation (overdue leads and tasks),
-# the bell's unread notices, and the session's renewal (SESSION_SAVE_EVERY_REQUEST:
-# savepoint, update, release).
-LAYOUT = 4 + 1 + 3
-# The user's task forces (led, member), looked up once per request for the scope.
-SCOPE = 2
-# count, page of rows, the filter bar's choices (owners, task forces, industries, channels,
-# regions).
-LIST_QUERIES = LAYOUT + SCOPE + 2 + 5
+# the bell's unread notices. The session is renewed at most once a minute (crm.sessions): each
+# test's first request after signing in renews it, the measured one does not.
+LAYOUT = 4 + 1
+# The user's task forces (led and member, one query: crm.access), looked up once per request.
+SCOPE = 1
+# count, page of rows; the filter bar's choices were read by the first request and are kept
+# (crm.filters.filter_choices).
+LIST_QUERIES = LAYOUT + SCOPE + 2
 # the lead with its related rows; timeline: moves, follow-ups, field changes (the content
 # type is cached after a first page), approvals (the pending one among them); the side
 # panel's project. The timeline's comments, the people they mention and the attachments
 # (which the files panel lists without asking again) add three, whatever their number.
 DETAIL_QUERIES = LAYOUT + SCOPE + 1 + 4 + 1 + 3
 # the active task forces I lead (which overdue scopes I get); my overdue counts (leads, tasks:
-# the approvals source has none of mine) and worst rows; due this week (rows, count),
-# recently changed, my active count; and my open project tasks.
-MY_WORK_QUERIES = LAYOUT + SCOPE + 1 + 3 + 4 + 1
-# a leader also gets their task forces' overdue counts (leads; approvals: the SLA setting and
-# the count; tasks), worst rows and counts by task force; and the 待审批 queue (its count in
-# the navigation, its rows).
-MY_WORK_LEADER_QUERIES = MY_WORK_QUERIES + 6 + 2
+# the approvals source has none of mine) and worst rows (their ids, then the rows: none when
+# there are no ids); due this week (rows, count), recently changed, my active count; and my
+# open project tasks.
+MY_WORK_QUERIES = LAYOUT + SCOPE + 1 + 4 + 4 + 1
+# a leader (who owns no lead here: their own worst rows cost one query less) also gets their
+# task forces' overdue counts (leads; approvals: the SLA setting and the count; tasks), worst
+# rows (ids, rows) and counts by task force; and the 待审批 queue (its count in the navigation,
+# its rows).
+MY_WORK_LEADER_QUERIES = MY_WORK_QUERIES - 1 + 7 + 2
 
 
 def make_leads(count, *, owner, task_force):
@@ -59,6 +62,7 @@ def make_leads(count, *, owner, task_force):
 @pytest.mark.parametrize("size", [3, 30])
 def test_lead_list_query_budget(client, django_assert_num_queries, officer, task_force, size):
     make_leads(size, owner=officer, task_force=task_force)
+    commit_kept_versions()
     client.force_login(officer)
     client.get(reverse("leads:list"))  # warm the content-type cache like a running server
     with django_assert_num_queries(LIST_QUERIES):
@@ -133,15 +137,16 @@ def test_my_work_query_budget_for_a_leader(
     assert response.context["work"].wider[0].lead_count > 0
 
 
-# The pipeline: the column counts, one query per stage's cards (five, each card with its
-# linked project for dock → serve), the filter bar's choices (task forces, owners, industries),
-# and for the card menus once per page the task forces the user leads (screen → dock approval).
-PIPELINE_QUERIES = LAYOUT + SCOPE + 1 + 5 + 3 + 1
+# The pipeline: the columns' counts and totals in one query, then per stage at most two of
+# cards (its overdue ones, then the others; leads.selectors.pipeline_columns skips one the
+# counts show would find nothing), each card with its linked project for dock → serve. The
+# filter bar's choices are kept; the cards' move menus are fetched when opened.
+PIPELINE_QUERIES_AT_MOST = LAYOUT + SCOPE + 1 + 2 * len(Lead.Stage)
 
 
 @pytest.mark.parametrize("size", [3, 30])
 def test_pipeline_query_budget(
-    client, django_assert_num_queries, leader, officer, task_force, link_project, size
+    client, django_assert_max_num_queries, leader, officer, task_force, link_project, size
 ):
     make_leads(size, owner=officer, task_force=task_force)
     docking = list(Lead.objects.order_by("id")[: max(2, size // 3)])
@@ -150,9 +155,10 @@ def test_pipeline_query_budget(
         link_project(lead, reached_signed=index % 2 == 0)
     screened = Lead.objects.filter(stage=Lead.Stage.COLLECT).first()
     Lead.objects.filter(pk=screened.pk).update(stage=Lead.Stage.SCREEN)
+    commit_kept_versions()
     client.force_login(leader)
     client.get(reverse("leads:pipeline"))
-    with django_assert_num_queries(PIPELINE_QUERIES):
+    with django_assert_max_num_queries(PIPELINE_QUERIES_AT_MOST):
         response = client.get(reverse("leads:pipeline"))
     dock = next(column for column in response.context["columns"] if column.stage == "dock")
     assert len(dock.leads) == len(docking)

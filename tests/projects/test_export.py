@@ -126,6 +126,7 @@ def test_an_export_costs_the_same_queries_for_one_row_or_many(
             application(title="申报事项", owner=leader, task_force=task_force).projects.add(project)
 
     add_rows(1)
+    export_queries(client, url)  # the session's renewal (crm.sessions) comes with the first
     few = export_queries(client, url)
     add_rows(12)
     assert export_queries(client, url) == few

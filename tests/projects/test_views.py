@@ -41,7 +41,9 @@ def test_the_board_shows_columns_cards_and_late_marks(fixed_today, leader_client
     assert "灌区排水治理" in html and "米糠油项目" in html
     assert "逾期 27 天" in html
     assert "28,000 万元" in html
-    assert "推进到「开工」…" in html  # the signed card's menu
+    signed = response.context["board"].columns[2].cards[0]
+    menu = leader_client.get(reverse("projects:card_menu"), {"pk": signed.pk})
+    assert "推进到「开工」…" in menu.content.decode()  # the signed card's menu, when opened
     assert [c.count for c in response.context["board"].columns][:3] == [1, 0, 1]
 
 

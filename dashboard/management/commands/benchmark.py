@@ -182,6 +182,10 @@ PAGES: tuple[Page, ...] = (
     Page("team", "team view", url_name="dashboard:team"),
     Page("cockpit", "cockpit", url_name="dashboard:cockpit", target=Target(100)),
     Page("atlas", "图谱 (investment map)", url_name="dashboard:atlas", target=Target(100)),
+    # What a kept snapshot saves (crm.snapshots): the figures computed in the request, as on
+    # the first read of a day or with 立即重新计算.
+    Page("cockpit_fresh", "cockpit, computed now", url_name="dashboard:cockpit", query="fresh=1"),
+    Page("atlas_fresh", "图谱, computed now", url_name="dashboard:atlas", query="fresh=1"),
     Page("api_leads", "API lead list", "api", path="/api/v1/leads/", target=Target(12)),
     Page(
         "api_leads_filter", "API lead list, one filter", "api", path="/api/v1/leads/?stage=screen"

@@ -405,6 +405,7 @@ def test_the_robots_page_costs_the_same_queries_for_one_robot_or_four(
         return len(queries)
 
     TeamWebhook.objects.create(task_force=task_force, kind="wecom", name="a", url=robot.url())
+    count()  # the session's renewal (crm.sessions) comes with the first page only
     one = count()
     for name in "bcd":
         TeamWebhook.objects.create(task_force=task_force, kind="wecom", name=name, url=robot.url())
