@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import audit
-from crm.access import leader_scope_q
+from crm.access import in_scope, leader_scope_q
 from crm.attachments import attachments_of, is_attachment_change
 from crm.comments import comments_of
 from crm.exceptions import NotFound
@@ -89,7 +89,9 @@ def lead_list(*, user: User, filters: Any = None) -> LeadFilterSet:
 def lead_get(*, user: User, pk: int) -> Lead:
     """One lead; ``NotFound`` if it does not exist or is outside the user's scope."""
     try:
-        return lead_queryset(user=user).select_related("created_by", "updated_by").get(pk=pk)
+        return (
+            lead_queryset(user=user).select_related("created_by", "updated_by", "target").get(pk=pk)
+        )
     except (Lead.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("没有找到这条线索。")) from None
 
@@ -132,6 +134,16 @@ def discussion_entries(record: Any) -> list[TimelineEntry]:
                 )
             )
     return entries
+
+
+def origin_target(*, user: User, lead: Lead) -> TargetEnterprise | None:
+    """The 目标企业 ``lead`` was converted from, if ``user`` may see it (``lead_get`` has
+    loaded it with the lead)."""
+    try:
+        target = lead.target
+    except TargetEnterprise.DoesNotExist:
+        return None
+    return target if in_scope(user, target) else None
 
 
 def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:

@@ -165,6 +165,7 @@ def _detail_context(
         "follow_up_form": follow_up_form or FollowUpForm(),
         "attachment_panel": attachment_panel(user=request.user, record=lead, attachments=files),
         "comment_box": comment_box(lead),
+        "origin_target": selectors.origin_target(user=request.user, lead=lead),
         # Panels other apps add (the linked project), without this app importing them.
         "panels": detail_panels.for_object(request, lead),
     }

@@ -17,6 +17,8 @@ def project_columns(today: datetime.date) -> list[Column[Project]]:
     return [
         Column(_("项目名称"), lambda project: project.name, width=30),
         Column(_("投资主体"), lambda project: project.enterprise_name, width=26),
+        # Headed as the import reads them, so an exported table can be imported again.
+        Column(_("统一社会信用代码"), lambda project: project.credit_code, width=22),
         Column(_("项目类别"), lambda project: project.get_category_display(), width=12),
         Column(_("产业"), lambda project: project.industry and project.industry.name, width=10),
         Column(_("状态"), lambda project: project.get_status_display(), width=10),
@@ -24,6 +26,7 @@ def project_columns(today: datetime.date) -> list[Column[Project]]:
         Column(_("签约金额（万元）"), lambda project: project.signed_amount, Kind.AMOUNT),
         Column(_("到位资金（万元）"), lambda project: project.funds_in_place, Kind.AMOUNT),
         Column(_("包保领导"), lambda project: project.leader, width=10),
+        Column(_("责任人"), lambda project: project.owner, width=10),
         Column(_("专班"), lambda project: project.task_force, width=12),
         Column(
             _("推进目标"), lambda project: project.target and project.target.description, width=30

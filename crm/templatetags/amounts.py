@@ -1,7 +1,8 @@
 """Amounts for leadership pages: 万元, or 亿元 from 1 亿 (10,000 万元) up.
 
-``{% load amounts %}{{ value|wan_yuan }}`` → 「3,200 万元」 or 「1.25 亿元」. The cockpit and the
-reports show amounts this way; the working lists keep exact 万元 (``crm_ui.wan``).
+``{% load amounts %}{{ value|wan_yuan }}`` → 「3,200 万元」 or 「1.25 亿元」. The cockpit, the
+reports and the boards' column totals show amounts this way; the working lists keep exact 万元
+(``wan_exact``, the ``wan`` filter of ``crm_ui``).
 ``amount_parts`` gives the number and the unit apart, for a tile that sets them in two sizes.
 """
 
@@ -62,6 +63,16 @@ def wan_yuan_number(value: Any) -> str:
 def wan_yuan_unit(value: Any) -> str:
     """The unit of ``wan_yuan`` (「万元」 or 「亿元」), empty when there is no amount."""
     return amount_parts(value)[1]
+
+
+def wan_exact(value: Any) -> str:
+    """An amount in 万元 exactly, as the working lists show it (``crm_ui.wan``): 「12,500.5 万元」,
+    「—」 for none."""
+    amount = _decimal(value)
+    if amount is None:
+        return "—" if value in (None, "") else str(value)
+    unit = _("万元")  # outside the f-string, where makemessages can find it
+    return f"{_number(amount, 2)} {unit}"
 
 
 @register.filter

@@ -1,6 +1,5 @@
 """Template helpers shared by every page: money in 万元, overdue days, sorting, filters, fields."""
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -8,28 +7,16 @@ from django.conf import settings
 from django.forms import BoundField, Form
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from crm.filters import filter_options
+from crm.templatetags.amounts import wan_exact
 
 register = template.Library()
 
 
-@register.filter
-def wan(value: Any) -> str:
-    """An amount in 万元 with thousands separators and no trailing zeros: ``12,500.5 万元``."""
-    if value is None or value == "":
-        return "—"
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return str(value)
-    if amount == amount.to_integral_value():
-        text = f"{amount:,.0f}"
-    else:
-        text = f"{amount:,.2f}".rstrip("0").rstrip(".")
-    unit = _("万元")  # outside the f-string, where makemessages can find it
-    return f"{text} {unit}"
+# An amount in 万元 exactly, as the working lists show it: 「12,500.5 万元」 (a leader's page
+# rounds to 亿元 from 1 亿 up: ``amounts.wan_yuan``).
+register.filter("wan", wan_exact)
 
 
 @register.filter

@@ -81,7 +81,7 @@ def test_the_board_shows_the_total_the_overdue_count_and_what_is_hidden(
     page = client.get(reverse("leads:pipeline")).content.decode()
 
     assert 'data-investment="30000' in page
-    assert "计划投资 30,000 万元" in page
+    assert "计划投资 3 亿元" in page  # a leader's total: 亿元 from 1 亿 up
     assert 'data-overdue="2"' in page  # due yesterday and the day before; today is not late
     assert 'data-hidden="2"' in page
     assert "另有 2 条未显示（共 3 条）· 查看全部" in page

@@ -270,6 +270,26 @@ def test_convert_creates_the_lead_through_the_lead_rules_and_links_it(
     assert ChangeLog.objects.filter(object_id=lead.pk, action="create").exists()
 
 
+def test_the_lead_page_names_the_target_it_came_from(client, officer, own_target):
+    lead = convert(own_target, officer)
+    client.force_login(officer)
+
+    page = client.get(lead.get_absolute_url()).content.decode()
+
+    assert "来自目标企业库" in page
+    assert f'href="/leads/targets/{own_target.pk}/"' in page
+
+
+def test_a_target_the_reader_may_not_see_is_not_named_on_the_lead_page(
+    client, officer, other_officer, task_force, own_target
+):
+    lead = convert(own_target, officer)
+    TargetEnterprise.objects.filter(pk=own_target.pk).update(owner=other_officer, task_force=None)
+    client.force_login(officer)
+
+    assert "来自目标企业库" not in client.get(lead.get_absolute_url()).content.decode()
+
+
 def test_converting_twice_is_refused_with_a_clear_message(officer, own_target):
     convert(own_target, officer)
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
-from crm.imports import Action, import_file
+from crm.imports import Action, Severity, import_file
 from crm.models import ChangeLog, ImportLog
 from projects.models import FundsArrival, Project, SupportApplication
 from tests.crm.test_imports import workbook_bytes
@@ -282,3 +282,20 @@ def test_the_templates_import_with_their_example_row_ignored(client, officer, ta
 
     assert result.written, [p.message for p in result.problems]
     assert result.counts["rows"] == 1 and result.counts["create"] == 1
+
+
+def test_an_exported_project_table_imports_again_finding_every_project(
+    client, officer, task_force, fixed_today
+):
+    for number in range(3):
+        ProjectFactory(
+            owner=officer, task_force=task_force, credit_code=make_credit_code(90 + number)
+        )
+    client.force_login(officer)
+    exported = b"".join(client.get("/projects/export/", {"format": "xlsx"}).streaming_content)
+
+    result = run(officer, exported, dry_run=True)
+
+    # Each row found by its credit code and skipped, with that said; nothing refused.
+    assert {problem.severity for problem in result.problems} == {Severity.WARNING}
+    assert result.counts["skip"] == 3 and result.counts["create"] == 0
