@@ -431,9 +431,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# The cockpit's and the 图谱's figures are kept per reader (crm.snapshots); after a write a
-# reader gets the kept ones at once for this long, marked with their time, while a worker
-# recomputes them. 0 computes them in the request after every write.
+# The cockpit's and the 图谱's figures are kept per reader (crm.snapshots). After a write, kept
+# figures younger than this many seconds are still shown at once, marked with their time, while
+# a worker recomputes them; older ones are computed in the request. 0: always in the request.
 FIGURES_STALE_SECONDS = int(os.environ.get("FIGURES_STALE_SECONDS", "120"))
 
 SITE_NAME = _("招商线索管理系统")

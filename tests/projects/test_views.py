@@ -131,10 +131,11 @@ def test_the_table_sorts_and_exports_what_it_shows(fixed_today, leader_client, t
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:2] == ("项目名称", "投资主体")  # under the title row
     assert [row[0] for row in rows[2:-1]] == ["甲项目", "乙项目"]  # above the 合计 row
-    assert rows[2][4] == "正式签约"
-    assert rows[2][5] == 900
-    assert rows[2][10] == "入冬前开工"
-    assert rows[2][12] == "是"
+    first = dict(zip(rows[1], rows[2], strict=True))
+    assert first["状态"] == "正式签约"
+    assert first["总投资（万元）"] == 900
+    assert first["推进目标"] == "入冬前开工"
+    assert first["是否逾期"] == "是"
 
 
 def test_an_officer_converts_a_docking_lead(fixed_today, client, officer, task_force):
