@@ -68,6 +68,23 @@ def scope_key(user: User) -> str:
     return f"u{user.pk}:in{members}:leads{led}"
 
 
+def reads_county(user: User) -> bool:
+    """Whether ``user`` reads the county as a whole: their cockpit, maps and reports count every
+    record and are labelled 「全县」, the county's goals are set against their figures, the 全县
+    report is theirs to open, and ``/`` opens the cockpit for them. Bureau leaders and
+    administrators: those who see everything."""
+    return sees_everything(user)
+
+
+def reading_scope_label(user: User) -> str:
+    """What ``user``'s figures cover, in words: 「全县」, the task forces they read
+    (「米业专班、绿色食品专班」), or 「本人负责的记录」 for someone in none."""
+    if reads_county(user):
+        return _("全县")
+    names = list(readable_task_forces(user).order_by("name").values_list("name", flat=True))
+    return "、".join(names) if names else _("本人负责的记录")
+
+
 def readable_task_forces(user: User) -> QuerySet[TaskForce]:
     """The active task forces whose work as a whole ``user`` reads (the ranking, the reports'
     scopes, the cockpit's label): every one for those who see everything, otherwise the ones

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.access import approves_for_any, readable_task_forces, scope_q, sees_everything
+from crm.access import approves_for_any, reading_scope_label, reads_county, scope_q
 from crm.exceptions import DomainError
 from crm.inputs import bound_form_fields
 from crm.models import Channel, Industry, Region, ReminderSchedule, User
@@ -438,7 +438,7 @@ def goals(*, user: User, today: datetime.date) -> Goals:
     start = datetime.date(today.year, 1, 1)
     projects = Project.objects.visible_to(user)
     goal_set = AnnualGoal.objects.filter(year=today.year).first()
-    compared = goal_set is not None and sees_everything(user)
+    compared = goal_set is not None and reads_county(user)
     goal = goal_set if compared else None
     signed = (
         projects.order_by()
@@ -839,15 +839,6 @@ def support(*, user: User) -> Support:
 # --- the whole cockpit -----------------------------------------------------------------------
 
 
-def scope_label(user: User) -> str:
-    """「全县」 for who sees everything, else the task forces the reader works in
-    (「米业专班、绿色食品专班」), or 「本人负责的记录」 for someone in none."""
-    if sees_everything(user):
-        return _("全县")
-    names = list(readable_task_forces(user).order_by("name").values_list("name", flat=True))
-    return "、".join(names) if names else _("本人负责的记录")
-
-
 @dataclass(frozen=True)
 class Cockpit:
     """Everything the cockpit shows, for one reader, period and day."""
@@ -906,8 +897,8 @@ def cockpit(*, user: User, period: Period, today: datetime.date) -> Cockpit:
     return Cockpit(
         today=today,
         period=period,
-        scope=scope_label(user),
-        county=sees_everything(user),
+        scope=reading_scope_label(user),
+        county=reads_county(user),
         leads=lead_figures,
         goals=goals(user=user, today=today),
         rates=rates(user=user, today=today),

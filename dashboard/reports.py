@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.access import assignment_choices, is_leader_of, scope_q, sees_everything
+from crm.access import assignment_choices, is_leader_of, reads_county, scope_q
 from crm.exceptions import DomainError, NotFound, PermissionRefused
 from crm.inputs import is_id, validate_sane_date
 from crm.models import ReminderSchedule, TaskForce, User
@@ -257,7 +257,7 @@ def _officers(user: User) -> QuerySet[User]:
 def report_scope_choices(*, user: User) -> ScopeChoices:
     """What the scope chooser offers ``user``. Two queries."""
     return ScopeChoices(
-        county=sees_everything(user),
+        county=reads_county(user),
         task_forces=list(ranked_task_forces(user=user)),
         officers=list(_officers(user).order_by("full_name", "username")),
     )
@@ -270,7 +270,7 @@ def report_scope_get(*, user: User, key: str) -> ReportScope:
     the user's, ``NotFound`` for one that does not exist, ``DomainError`` for a malformed key.
     """
     if key == ScopeKind.COUNTY:
-        if not sees_everything(user):
+        if not reads_county(user):
             raise PermissionRefused(_("只有局领导和系统管理员可以查看全县的报告。"))
         return COUNTY
     prefix, _dash, pk = key.rpartition("-")
@@ -723,10 +723,9 @@ def _approvals(
     )
     # The approvals queue lists what the user decides; it matches when they decide the scope.
     waiting_url = ""
-    if scope.officer is None and (
-        (scope.task_force is None and sees_everything(user))
-        or (scope.task_force is not None and is_leader_of(user, scope.task_force.pk))
-    ):
+    # (the county's: who decides for every task force, ``is_leader_of`` without one).
+    decides = is_leader_of(user, scope.task_force.pk if scope.task_force is not None else None)
+    if scope.officer is None and decides:
         waiting_url = reverse("leads:approvals")
         if scope.task_force is not None:
             waiting_url += f"?{urlencode({'task_force_id': scope.task_force.pk})}"
@@ -783,7 +782,7 @@ def _own_overdue_scope(user: User, scope: ReportScope) -> str | None:
         return OverdueScope.MINE if scope.officer.pk == user.pk else None
     if scope.task_force is not None:
         return OverdueScope.TEAM if team_task_force_ids(user) == {scope.task_force.pk} else None
-    return OverdueScope.ALL if sees_everything(user) else None
+    return OverdueScope.ALL if reads_county(user) else None
 
 
 def _overdue(user: User, scope: ReportScope, today: datetime.date) -> Overdue:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.access import overseen_task_forces, sees_everything
+from crm.access import overseen_task_forces, reads_county
 from crm.exceptions import NotFound, PermissionRefused
 from crm.models import ReminderSchedule, TaskForce, User
 from crm.notifications.selectors import (
@@ -138,7 +138,7 @@ def landing_url(user: User) -> str:
     """The page ``/`` opens: the cockpit for those who see everything (bureau leaders,
     administrators), the team page for the leader of an active task force, the work page for
     everyone else. Each may still open the others' pages, within their scope."""
-    if sees_everything(user):
+    if reads_county(user):
         return reverse("dashboard:cockpit")
     if team_task_force_ids(user):
         return reverse("dashboard:team")
@@ -168,7 +168,7 @@ def team_task_force_get(*, user: User, pk: int | None) -> tuple[TaskForce, list[
     ``NotFound`` when ``pk`` names no active task force (or there is none at all).
     """
     choices = list(team_task_forces(user=user))
-    if not choices and sees_everything(user):
+    if not choices and reads_county(user):
         raise NotFound(_("还没有设立专班，请系统管理员在管理后台添加。"))
     if not choices:
         raise PermissionRefused(

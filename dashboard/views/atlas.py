@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from crm.access import sees_everything
+from crm.access import reads_county
 from dashboard.atlas import atlas_snapshot, link_page
 
 LEADS_PER_PAGE = 20
@@ -30,7 +30,7 @@ def atlas_page(request: HttpRequest) -> HttpResponse:
             "link_count": sum(len(row.links) for row in chains),
             "gap_count": sum(row.gap_count for row in chains),
             "targets_open": sum(row.targets_open for row in chains),
-            "scoped": not sees_everything(request.user),
+            "scoped": not reads_county(request.user),
         },
     )
 
@@ -59,6 +59,6 @@ def atlas_link_page(request: HttpRequest, pk: int) -> HttpResponse:
                 [("chain_link", link.code)]
                 + [(key, value) for key, values in narrowed.items() for value in values],
             ),
-            "scoped": not sees_everything(request.user),
+            "scoped": not reads_county(request.user),
         },
     )

@@ -19,6 +19,8 @@ from crm.access import (
     in_scope,
     overseen_task_forces,
     readable_task_forces,
+    reading_scope_label,
+    reads_county,
     scope_q,
 )
 from crm.exceptions import DomainError, PermissionRefused
@@ -515,3 +517,15 @@ def test_task_forces_read_and_overseen_follow_the_role(
     assert {task_force, other_task_force} <= set(readable_task_forces(bureau_leader))
     assert set(overseen_task_forces(bureau_leader)) == set(readable_task_forces(bureau_leader))
     assert dissolved not in readable_task_forces(leader)
+
+
+def test_who_reads_the_county_and_how_their_scope_is_named(
+    officer, leader, bureau_leader, admin_user, task_force, other_task_force
+):
+    loner = UserFactory(role=User.Role.OFFICER)
+    TaskForceFactory(name="蜂业二组专班", leader=leader, members=[officer])
+    readers = {user: reads_county(user) for user in (officer, leader, bureau_leader, loner)}
+    assert readers == {officer: False, leader: False, bureau_leader: True, loner: False}
+    assert reading_scope_label(bureau_leader) == "全县"
+    assert set(reading_scope_label(officer).split("、")) == {"蜂业二组专班", task_force.name}
+    assert reading_scope_label(loner) == "本人负责的记录"

@@ -54,6 +54,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone, translation
 
+from crm.access import reads_county
 from crm.api import not_found as api_not_found
 from crm.models import TaskForce, User
 from crm.notifications.selectors import reminders_plan
@@ -659,8 +660,8 @@ class Command(BaseCommand):
                     f"No active user {username!r}: seed the database first "
                     "(scripts/bench.sh, or manage.py seed_demo)."
                 ) from None
-        if not users["leader"].sees_everything:
-            raise CommandError(f"--leader {options['leader']!r} does not see everything.")
+        if not reads_county(users["leader"]):
+            raise CommandError(f"--leader {options['leader']!r} does not read the whole county.")
         return users
 
     def _data_sizes(self) -> dict[str, int]:
